@@ -1,0 +1,52 @@
+"""Conversion of user numbers to ``Decimal`` at the boundary, and rounding to cents.
+
+Inside the engine all money is ``Decimal``. Floats arrive from Excel and from Python
+callers; they are converted through ``repr`` so that ``0.1`` becomes ``Decimal("0.1")``,
+not the binary expansion of the float.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from .errors import InputError
+
+__all__ = ["CENT", "ZERO", "Number", "cents", "to_decimal"]
+
+Number = int | float | str | Decimal
+
+ZERO = Decimal(0)
+CENT = Decimal("0.01")
+
+
+def to_decimal(value: object, what: str = "value") -> Decimal:
+    """Convert an int, float, numeric str or Decimal to a finite Decimal.
+
+    ``what`` names the value in the error message.
+    """
+    if isinstance(value, bool):
+        raise InputError(f"{what}: expected a number, got {value!r}")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, float):
+        result = Decimal(repr(value))
+    elif isinstance(value, str):
+        text = value.strip().replace(",", "").replace("_", "")
+        if text.startswith("$"):
+            text = text[1:]
+        try:
+            result = Decimal(text)
+        except InvalidOperation:
+            raise InputError(f"{what}: expected a number, got {value!r}") from None
+    else:
+        raise InputError(f"{what}: expected a number, got {value!r}")
+    if not result.is_finite():
+        raise InputError(f"{what}: expected a finite number, got {value!r}")
+    return result
+
+
+def cents(value: Decimal) -> Decimal:
+    """Round to whole cents, half away from zero (the usual rounding of money)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)

@@ -1,0 +1,266 @@
+"""The typed model of a rule file (``rules/<jurisdiction>/<year>.yaml``).
+
+Pydantic does the validation: unknown keys are refused (``extra="forbid"``), text is
+refused where a number belongs, rates must lie in 0–1 and thresholds must increase. The
+loader (``loader.py``) turns pydantic's errors into one line naming file, line and key.
+``rules/schema.json`` is generated from this model (``tlh-xl rules schema``).
+
+Each section carries ``reference``: the legal sources its values come from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    model_validator,
+)
+
+from ..filing_status import FilingStatus
+
+__all__ = [
+    "ASSET_CLASS_KEYS",
+    "Amount",
+    "ByStatus",
+    "CapitalGains",
+    "CapitalLoss",
+    "CostBasis",
+    "Deadline",
+    "HoldingPeriod",
+    "Niit",
+    "OrdinaryIncome",
+    "Rate",
+    "Rebuy",
+    "Reference",
+    "Rules",
+    "StandardDeduction",
+    "Thresholds",
+    "WashSale",
+    "WashSaleClass",
+]
+
+
+def _number(value: Any) -> Any:
+    # YAML gives int for 15_750 and (through our loader) Decimal for 0.22. Refuse text and
+    # booleans, which pydantic would otherwise coerce: "15750" in a rule file is a typo.
+    if isinstance(value, bool) or isinstance(value, str):
+        raise ValueError("expected a number, not text")
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return value
+
+
+def _increasing(values: list[Decimal]) -> list[Decimal]:
+    if not values or values[0] != 0:
+        raise ValueError("the first threshold must be 0 (where the lowest rate starts)")
+    for lower, upper in zip(values, values[1:]):
+        if upper <= lower:
+            raise ValueError(f"values must increase ({upper} follows {lower})")
+    return values
+
+
+Amount = Annotated[Decimal, BeforeValidator(_number), Field(ge=0)]
+Rate = Annotated[Decimal, BeforeValidator(_number), Field(ge=0, le=1)]
+Thresholds = Annotated[list[Amount], AfterValidator(_increasing)]
+
+ASSET_CLASS_KEYS = ("crypto", "nft", "nft_collectible", "security")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Reference(_Strict):
+    """A legal source: a title, and a link or citation."""
+
+    title: str = Field(min_length=1)
+    href: str | None = None
+
+
+References = Annotated[list[Reference], Field(min_length=1)]
+
+
+class ByStatus(_Strict):
+    """One amount per filing status; every status must be present."""
+
+    single: Amount
+    married_joint: Amount
+    married_separate: Amount
+    head_of_household: Amount
+    qualifying_surviving_spouse: Amount
+
+    def of(self, status: FilingStatus) -> Decimal:
+        value: Decimal = getattr(self, status)
+        return value
+
+
+class ThresholdsByStatus(_Strict):
+    """Where each rate starts, per filing status; the first entry is 0."""
+
+    single: Thresholds
+    married_joint: Thresholds
+    married_separate: Thresholds
+    head_of_household: Thresholds
+    qualifying_surviving_spouse: Thresholds
+
+    def of(self, status: FilingStatus) -> list[Decimal]:
+        value: list[Decimal] = getattr(self, status)
+        return value
+
+
+class _RateSchedule(_Strict):
+    reference: References
+    rates: Annotated[list[Rate], Field(min_length=1)]
+    thresholds: ThresholdsByStatus
+
+    @model_validator(mode="after")
+    def _one_threshold_per_rate(self) -> _RateSchedule:
+        for status in ThresholdsByStatus.model_fields:
+            count = len(getattr(self.thresholds, status))
+            if count != len(self.rates):
+                raise ValueError(
+                    f"thresholds.{status} has {count} values but there are "
+                    f"{len(self.rates)} rates; give one threshold per rate"
+                )
+        for lower, upper in zip(self.rates, self.rates[1:]):
+            if upper <= lower:
+                raise ValueError(f"rates must increase ({upper} follows {lower})")
+        return self
+
+
+class OrdinaryIncome(_RateSchedule):
+    """The ordinary rate schedules (IRC §1(j)); thresholds are taxable income."""
+
+
+class CapitalGains(_RateSchedule):
+    """0/15/20% on net capital gain and qualified dividends (IRC §1(h), §1(j)(5)).
+
+    ``thresholds`` are taxable income at which each rate starts: the IRS's "maximum zero
+    rate amount" and "maximum 15-percent rate amount".
+    """
+
+    rates: Annotated[list[Rate], Field(min_length=3, max_length=3)]
+    collectibles_rate: Rate
+
+
+class StandardDeduction(_Strict):
+    reference: References
+    amount: ByStatus
+
+
+class CapitalLoss(_Strict):
+    """IRC §1211(b) limit on losses against ordinary income; §1212(b) carryover."""
+
+    reference: References
+    limit: ByStatus
+    carryforward_years: int | None = Field(
+        description="years a loss carries forward; null means indefinitely"
+    )
+    carryforward_keeps_character: bool
+
+
+class Niit(_Strict):
+    """Net investment income tax (IRC §1411)."""
+
+    reference: References
+    rate: Rate
+    thresholds: ByStatus
+    indexed: bool
+
+
+class HoldingPeriod(_Strict):
+    """Long-term means held *more than* this many years, by the anniversary rule."""
+
+    reference: References
+    more_than_years: Annotated[int, Field(ge=1)]
+    counting: Literal["anniversary"]
+
+
+class WashSaleClass(_Strict):
+    applies: bool
+    window_days: Annotated[int, Field(ge=0)]
+
+
+class WashSaleClasses(_Strict):
+    crypto: WashSaleClass
+    nft: WashSaleClass
+    nft_collectible: WashSaleClass
+    security: WashSaleClass
+
+
+class WashSale(_Strict):
+    """IRC §1091: which asset classes it covers, and groups of substantially identical assets."""
+
+    reference: References
+    asset_classes: WashSaleClasses
+    substantially_identical: list[Annotated[list[str], Field(min_length=2)]] = Field(
+        default_factory=list
+    )
+
+
+class Rebuy(_Strict):
+    """How long to wait before buying back when no wash-sale rule applies."""
+
+    reference: References
+    wait_hours: Annotated[int, Field(ge=0)]
+
+
+class Deadline(_Strict):
+    """The last day a sale counts for the tax year, by trade date."""
+
+    reference: References
+    month: Annotated[int, Field(ge=1, le=12)]
+    day: Annotated[int, Field(ge=1, le=31)]
+    basis: Literal["trade_date"]
+
+
+class CostBasis(_Strict):
+    """Treas. Reg. §1.1012-1(j): basis tracked per wallet or account."""
+
+    reference: References
+    per_wallet: bool
+    per_wallet_since: dt.date | None
+
+
+class Rules(_Strict):
+    """One jurisdiction's rules for one tax year."""
+
+    jurisdiction: Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]{2})?$")]
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    status: Literal["official", "projected"]
+    last_verified: dt.date | None
+    notes: str | None = None
+    ordinary_income: OrdinaryIncome
+    capital_gains: CapitalGains
+    standard_deduction: StandardDeduction
+    capital_loss: CapitalLoss
+    niit: Niit
+    holding_period: HoldingPeriod
+    wash_sale: WashSale
+    rebuy: Rebuy
+    deadline: Deadline
+    cost_basis: CostBasis
+
+    _path: Path | None = PrivateAttr(default=None)
+
+    @property
+    def path(self) -> Path | None:
+        """The file these rules were loaded from, if any."""
+        return self._path
+
+    @property
+    def deadline_date(self) -> dt.date:
+        return dt.date(self.year, self.deadline.month, self.deadline.day)
+
+    def describe(self) -> str:
+        """Short label such as ``us 2025 (official)`` for messages and the workbook."""
+        return f"{self.jurisdiction} {self.year} ({self.status})"

@@ -1,0 +1,111 @@
+"""Where rule files live, and loading a year's rules.
+
+Lookup order for ``<jurisdiction>/<year>.yaml``:
+
+1. the ``rules_dir`` argument (``--rules-dir`` on the command line);
+2. the ``TLH_RULES_DIR`` environment variable;
+3. the rules shipped with the package.
+
+A user's folder therefore overrides a shipped year file by file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import RulesError
+from .loader import parse_rules_file
+from .model import Rules
+
+__all__ = ["RuleSource", "find_rule_file", "list_rule_files", "load_rules", "shipped_rules_dir"]
+
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+def shipped_rules_dir() -> Path:
+    """The rules that come with tlh-xl (inside the wheel, or the repository checkout)."""
+    inside_wheel = _PACKAGE_DIR / "_shipped" / "rules"
+    return inside_wheel if inside_wheel.is_dir() else _PACKAGE_DIR.parent / "rules"
+
+
+def _search_dirs(rules_dir: str | os.PathLike[str] | None) -> list[tuple[str, Path]]:
+    dirs: list[tuple[str, Path]] = []
+    if rules_dir is not None:
+        dirs.append(("--rules-dir", Path(rules_dir)))
+    env = os.environ.get("TLH_RULES_DIR")
+    if env:
+        dirs.append(("TLH_RULES_DIR", Path(env)))
+    dirs.append(("shipped", shipped_rules_dir()))
+    return dirs
+
+
+@dataclass(frozen=True)
+class RuleSource:
+    """A rule file found on the search path, and which folder it came from."""
+
+    jurisdiction: str
+    year: int
+    path: Path
+    origin: str  # "--rules-dir", "TLH_RULES_DIR" or "shipped"
+
+
+def find_rule_file(
+    year: int, jurisdiction: str = "us", rules_dir: str | os.PathLike[str] | None = None
+) -> RuleSource:
+    for origin, folder in _search_dirs(rules_dir):
+        candidate = folder / jurisdiction / f"{year}.yaml"
+        if candidate.is_file():
+            return RuleSource(jurisdiction, year, candidate, origin)
+    known = sorted({s.year for s in list_rule_files(rules_dir) if s.jurisdiction == jurisdiction})
+    target = _search_dirs(rules_dir)[0][1] / jurisdiction / f"{year}.yaml"
+    hint = f"tlh-xl rules new {year} --from {known[-1]}" if known else "tlh-xl rules new"
+    have = f" (have: {', '.join(map(str, known))})" if known else ""
+    raise RulesError(
+        f"no rules for tax year {year} ({jurisdiction}){have}: create {target}, "
+        f"for example with '{hint}'"
+    )
+
+
+def list_rule_files(rules_dir: str | os.PathLike[str] | None = None) -> list[RuleSource]:
+    """Every year file on the search path; where two folders have a year, the first wins."""
+    found: dict[tuple[str, int], RuleSource] = {}
+    for origin, folder in _search_dirs(rules_dir):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*/*.yaml")):
+            if not path.stem.isdigit():
+                continue
+            key = (path.parent.name, int(path.stem))
+            found.setdefault(key, RuleSource(key[0], key[1], path, origin))
+    return sorted(found.values(), key=lambda s: (s.jurisdiction, s.year))
+
+
+_cache: dict[Path, tuple[float, Rules]] = {}
+
+
+def load_rules(
+    year: int | str,
+    jurisdiction: str = "us",
+    rules_dir: str | os.PathLike[str] | None = None,
+) -> Rules:
+    """The validated rules for a tax year. A user ``rules_dir`` overrides shipped files."""
+    try:
+        year_int = int(str(year).strip().split(".")[0])
+    except ValueError:
+        raise RulesError(f"tax year: expected a year such as 2025, got {year!r}") from None
+    source = find_rule_file(year_int, jurisdiction, rules_dir)
+    path = source.path.resolve()
+    mtime = path.stat().st_mtime
+    cached = _cache.get(path)
+    if cached is not None and cached[0] == mtime:
+        return cached[1]
+    rules = parse_rules_file(source.path)
+    if rules.year != year_int or rules.jurisdiction != jurisdiction:
+        raise RulesError(
+            f"{source.path}:1 year: the file says {rules.jurisdiction} {rules.year} "
+            f"but its name says {jurisdiction} {year_int}"
+        )
+    _cache[path] = (mtime, rules)
+    return rules
