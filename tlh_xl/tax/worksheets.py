@@ -1,0 +1,129 @@
+"""Regular income tax: the rate schedules and the two capital-gain worksheets.
+
+* ``schedule_tax`` applies the Tax Rate Schedules exactly. We never use the IRS Tax
+  Table, which taxes income under $100,000 at the midpoint of $50 bands; the schedules
+  give the exact figure the table approximates.
+* ``qdcg_worksheet`` is the Qualified Dividends and Capital Gain Tax Worksheet
+  (Form 1040 instructions), used when there is no 28% rate gain.
+* ``schedule_d_worksheet`` is the Schedule D Tax Worksheet (Schedule D instructions),
+  used when there is 28% rate gain (collectibles). Investment interest (Form 4952) and
+  unrecaptured §1250 gain are not modelled, so their lines are zero.
+
+Variables are named after worksheet lines so the code can be checked against the forms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from ..money import ZERO
+
+__all__ = ["qdcg_worksheet", "schedule_d_worksheet", "schedule_tax"]
+
+
+def schedule_tax(income: Decimal, rates: Sequence[Decimal], thresholds: Sequence[Decimal]) -> Decimal:
+    """Tax on ``income`` by a rate schedule (each rate applies from its threshold up)."""
+    if income <= 0:
+        return ZERO
+    tax = ZERO
+    for i, rate in enumerate(rates):
+        lower = thresholds[i]
+        if income <= lower:
+            break
+        upper = thresholds[i + 1] if i + 1 < len(thresholds) else income
+        tax += (min(income, upper) - lower) * rate
+    return tax
+
+
+def qdcg_worksheet(
+    taxable_income: Decimal,
+    qualified_dividends: Decimal,
+    net_capital_gain: Decimal,
+    cg_rates: Sequence[Decimal],
+    cg_thresholds: Sequence[Decimal],
+    rates: Sequence[Decimal],
+    thresholds: Sequence[Decimal],
+) -> Decimal:
+    """Qualified Dividends and Capital Gain Tax Worksheet, lines 1–25."""
+    zero_rate, mid_rate, top_rate = cg_rates
+    line1 = taxable_income
+    line2 = qualified_dividends
+    line3 = net_capital_gain  # smaller of Schedule D line 15 or 16, if both are gains
+    line4 = line2 + line3
+    line5 = max(ZERO, line1 - line4)  # ordinary part of taxable income
+    line6 = cg_thresholds[1]  # maximum zero rate amount
+    line7 = min(line1, line6)
+    line8 = min(line5, line7)
+    line9 = line7 - line8  # taxed at 0%
+    line10 = min(line1, line4)
+    line11 = line9
+    line12 = line10 - line11
+    line13 = cg_thresholds[2]  # maximum 15% rate amount
+    line14 = min(line1, line13)
+    line15 = line5 + line9
+    line16 = max(ZERO, line14 - line15)
+    line17 = min(line12, line16)
+    line18 = line17 * mid_rate
+    line19 = line9 + line17
+    line20 = line10 - line19
+    line21 = line20 * top_rate
+    line22 = schedule_tax(line5, rates, thresholds)
+    line23 = line9 * zero_rate + line18 + line21 + line22
+    line24 = schedule_tax(line1, rates, thresholds)
+    return min(line23, line24)  # line 25
+
+
+def schedule_d_worksheet(
+    taxable_income: Decimal,
+    qualified_dividends: Decimal,
+    net_capital_gain: Decimal,
+    rate_28_gain: Decimal,
+    cg_rates: Sequence[Decimal],
+    cg_thresholds: Sequence[Decimal],
+    collectibles_rate: Decimal,
+    rates: Sequence[Decimal],
+    thresholds: Sequence[Decimal],
+) -> Decimal:
+    """Schedule D Tax Worksheet, lines 1–45 (no Form 4952, no unrecaptured §1250 gain)."""
+    zero_rate, mid_rate, top_rate = cg_rates
+    line1 = taxable_income
+    line2 = qualified_dividends
+    line6 = line2  # lines 3–5: no investment interest expense election
+    line7 = net_capital_gain  # smaller of Schedule D line 15 or 16
+    line9 = line7  # line 8 is zero
+    line10 = line6 + line9
+    line11 = rate_28_gain  # Schedule D line 18 + line 19 (zero)
+    line12 = min(line9, line11)
+    line13 = line10 - line12
+    line14 = max(ZERO, line1 - line13)
+    line15 = cg_thresholds[1]
+    line16 = min(line1, line15)
+    line17 = min(line14, line16)
+    line18 = max(ZERO, line1 - line10)
+    line19 = max(line17, line18)  # taxed at ordinary rates
+    line20 = line16 - line17  # taxed at 0%
+    line29 = line32 = line41 = ZERO
+    if line1 != line16:
+        line21 = min(line1, line13)
+        line22 = line20
+        line23 = max(ZERO, line21 - line22)
+        line24 = cg_thresholds[2]
+        line25 = min(line1, line24)
+        line26 = line19 + line20
+        line27 = max(ZERO, line25 - line26)
+        line28 = min(line23, line27)
+        line29 = line28 * mid_rate
+        line30 = line22 + line28
+        if line1 != line30:
+            line31 = line21 - line30
+            line32 = line31 * top_rate
+            # Lines 33–38 (unrecaptured §1250 gain at 25%) are zero here.
+            if rate_28_gain > 0:
+                line39 = line19 + line20 + line28 + line31
+                line40 = line1 - line39
+                line41 = line40 * collectibles_rate
+    line42 = schedule_tax(line19, rates, thresholds)
+    line43 = line20 * zero_rate + line29 + line32 + line41 + line42
+    line44 = schedule_tax(line1, rates, thresholds)
+    return min(line43, line44)  # line 45
