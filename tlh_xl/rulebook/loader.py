@@ -87,6 +87,10 @@ def read_yaml_with_lines(text: str, where: str) -> tuple[Any, dict[KeyPath, int]
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.context_mark is not None and exc.context_mark.line + 1 != line:
+            # e.g. "while parsing a flow sequence": point at where the construct began too
+            what = exc.context.removeprefix("while parsing ")
+            problem += f" (in {what} started on line {exc.context_mark.line + 1})"
         raise RulesError(f"{where}:{line} YAML syntax error: {problem}") from None
     except yaml.YAMLError as exc:
         raise RulesError(f"{where}: YAML error: {exc}") from None

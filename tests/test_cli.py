@@ -1,0 +1,86 @@
+"""The command line as a user runs it: output, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+
+def test_tax_prints_a_readable_table(run_cli) -> None:
+    r = run_cli("tax", "--year", "2025", "--status", "Married filing jointly",
+                "--income", "1000000", "--lt", "600000")
+    assert r.returncode == 0, r.stderr
+    assert "Total federal tax            $425,207.50" in r.stdout
+    assert "Net investment income tax    $22,800.00" in r.stdout
+
+
+def test_tax_json_matches_the_engine(run_cli) -> None:
+    from tlh_xl import compute_tax, load_rules
+
+    r = run_cli("tax", "--year", "2024", "--status", "hoh", "--income", "85000",
+                "--st", "-5000", "--lt", "12000.50", "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    expected = compute_tax(load_rules(2024), filing_status="head_of_household",
+                           ordinary_income=85000, st_gain=-5000, lt_gain="12000.50")
+    assert data["total_tax"] == str(expected.total_tax)
+    assert data["filing_status"] == "head_of_household"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--status", "married", "--income", "1"], "unknown filing status 'married'"),
+        (["--status", "single", "--income", "lots"], "ordinary income: expected a number"),
+        (["--status", "single", "--income", "1", "--st-carryforward", "-5"],
+         "short-term carryforward: must be zero or more"),
+    ],
+)
+def test_bad_tax_input_exits_2_with_one_line(run_cli, args: list[str], message: str) -> None:
+    r = run_cli("tax", "--year", "2025", *args)
+    assert r.returncode == 2
+    assert r.stderr.strip().count("\n") == 0 and message in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_year_without_rules(run_cli, tmp_path: Path) -> None:
+    r = run_cli("tax", "--year", "2031", "--status", "single", "--income", "1",
+                "--rules-dir", str(tmp_path))
+    assert r.returncode == 2
+    assert "no rules for tax year 2031" in r.stderr and "tlh-xl rules new" in r.stderr
+
+
+def test_rules_list_and_show(run_cli) -> None:
+    r = run_cli("rules", "list")
+    assert r.returncode == 0
+    for year in (2023, 2024, 2025, 2026):
+        assert f"{year}  us    official" in r.stdout
+    r = run_cli("rules", "show", "2025")
+    assert r.returncode == 0
+    assert "standard_deduction.amount.single: 15,750" in r.stdout
+    assert "source: Pub. L. 119-21" in r.stdout
+
+
+def test_help_for_every_command(run_cli) -> None:
+    for args in ([], ["tax"], ["rules"], ["rules", "check"], ["demo"]):
+        r = run_cli(*args, "--help")
+        assert r.returncode == 0 and "usage: tlh-xl" in r.stdout
+
+
+def test_demo_runs(run_cli) -> None:
+    r = run_cli("demo")
+    assert r.returncode == 0, r.stderr
+    assert "Tax saved this year" in r.stdout and "$5,190.00" in r.stdout
+
+
+def test_help_does_not_import_heavy_modules() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, tlh_xl.cli as c\n"
+            "try:\n    c.main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('pandas','openpyxl','pydantic','yaml') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
