@@ -88,7 +88,7 @@ def test_worksheets_agree_without_28_percent_gain(
     sched = (rules.ordinary_income.rates, rules.ordinary_income.thresholds.of(status))  # type: ignore[arg-type]
     a = qdcg_worksheet(taxable, qd, gain, *args, *sched)
     b = schedule_d_worksheet(taxable, qd, gain, Decimal(0), *args, cg.collectibles_rate, *sched)
-    assert a == b
+    assert a == b and a.tax <= a.all_ordinary
 
 
 def test_collectibles_never_taxed_above_28_percent_when_ordinary_rate_is_higher() -> None:

@@ -1,5 +1,5 @@
 """The federal tax engine: pure computation, no I/O."""
 
-from .compute import TaxInputs, TaxResult, compute_tax, evaluate
+from .compute import Exact, TaxInputs, TaxResult, compute_tax, evaluate
 
-__all__ = ["TaxInputs", "TaxResult", "compute_tax", "evaluate"]
+__all__ = ["Exact", "TaxInputs", "TaxResult", "compute_tax", "evaluate"]

@@ -25,9 +25,9 @@ from ..filing_status import FilingStatus, parse_filing_status
 from ..money import ZERO, Number, cents, to_decimal
 from ..rulebook.model import Rules
 from .schedule_d import Netting, carryover_worksheet, net_capital
-from .worksheets import qdcg_worksheet, schedule_d_worksheet, schedule_tax
+from .worksheets import WorksheetTax, qdcg_worksheet, schedule_d_worksheet, schedule_tax
 
-__all__ = ["TaxInputs", "TaxResult", "compute_tax", "evaluate"]
+__all__ = ["Exact", "TaxInputs", "TaxResult", "compute_tax", "evaluate"]
 
 _ONE = Decimal(1)
 
@@ -75,12 +75,12 @@ class TaxResult:
 
 
 @dataclass(frozen=True)
-class _Exact:
+class Exact:
     netting: Netting
     agi: Decimal
     deduction: Decimal
     taxable_income: Decimal
-    regular_tax: Decimal
+    worksheet: WorksheetTax
     net_investment_income: Decimal
     niit: Decimal
     st_out: Decimal
@@ -89,11 +89,19 @@ class _Exact:
     method: str
 
     @property
+    def regular_tax(self) -> Decimal:
+        return self.worksheet.tax
+
+    @property
     def total_tax(self) -> Decimal:
         return self.regular_tax + self.niit
 
+    @property
+    def carryforward_out(self) -> Decimal:
+        return self.st_out + self.lt_out
 
-def evaluate(rules: Rules, x: TaxInputs) -> _Exact:
+
+def evaluate(rules: Rules, x: TaxInputs) -> Exact:
     """The exact (unrounded) computation behind ``compute_tax``; the optimizer calls it."""
     status = x.filing_status
     netting = net_capital(
@@ -116,7 +124,7 @@ def evaluate(rules: Rules, x: TaxInputs) -> _Exact:
     preferential = x.qualified_dividends + netting.net_capital_gain
     if netting.rate_28_gain > 0:
         method = "Schedule D Tax Worksheet"
-        regular = schedule_d_worksheet(
+        worksheet = schedule_d_worksheet(
             taxable,
             x.qualified_dividends,
             netting.net_capital_gain,
@@ -129,7 +137,7 @@ def evaluate(rules: Rules, x: TaxInputs) -> _Exact:
         )
     elif preferential > 0:
         method = "Qualified Dividends and Capital Gain Tax Worksheet"
-        regular = qdcg_worksheet(
+        worksheet = qdcg_worksheet(
             taxable,
             x.qualified_dividends,
             netting.net_capital_gain,
@@ -140,7 +148,8 @@ def evaluate(rules: Rules, x: TaxInputs) -> _Exact:
         )
     else:
         method = "Tax Rate Schedule"
-        regular = schedule_tax(taxable, rates, thresholds)
+        plain = schedule_tax(taxable, rates, thresholds)
+        worksheet = WorksheetTax(plain, plain)
 
     # Form 8960: a net capital loss counts only up to the amount deducted on Form 1040
     # line 7 (Treas. Reg. §1.1411-4(d)); total investment income is floored at zero.
@@ -149,7 +158,7 @@ def evaluate(rules: Rules, x: TaxInputs) -> _Exact:
     niit = rules.niit.rate * min(nii, over)
 
     st_out, lt_out, used = carryover_worksheet(netting, signed_taxable)
-    return _Exact(netting, agi, deduction, taxable, regular, nii, niit, st_out, lt_out, used, method)
+    return Exact(netting, agi, deduction, taxable, worksheet, nii, niit, st_out, lt_out, used, method)
 
 
 def _marginal(rules: Rules, x: TaxInputs, base: Decimal, field: str) -> Decimal:

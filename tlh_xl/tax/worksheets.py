@@ -16,10 +16,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import NamedTuple
 
 from ..money import ZERO
 
-__all__ = ["qdcg_worksheet", "schedule_d_worksheet", "schedule_tax"]
+__all__ = ["WorksheetTax", "qdcg_worksheet", "schedule_d_worksheet", "schedule_tax"]
+
+
+class WorksheetTax(NamedTuple):
+    """A worksheet's two candidates; the tax is the smaller (its last line)."""
+
+    stacked: Decimal  # QDCG line 23 / Schedule D line 43: preferential rates stacked on top
+    all_ordinary: Decimal  # QDCG line 24 / Schedule D line 44: the schedule on all income
+
+    @property
+    def tax(self) -> Decimal:
+        return min(self.stacked, self.all_ordinary)
 
 
 def schedule_tax(income: Decimal, rates: Sequence[Decimal], thresholds: Sequence[Decimal]) -> Decimal:
@@ -44,7 +56,7 @@ def qdcg_worksheet(
     cg_thresholds: Sequence[Decimal],
     rates: Sequence[Decimal],
     thresholds: Sequence[Decimal],
-) -> Decimal:
+) -> WorksheetTax:
     """Qualified Dividends and Capital Gain Tax Worksheet, lines 1–25."""
     zero_rate, mid_rate, top_rate = cg_rates
     line1 = taxable_income
@@ -71,7 +83,7 @@ def qdcg_worksheet(
     line22 = schedule_tax(line5, rates, thresholds)
     line23 = line9 * zero_rate + line18 + line21 + line22
     line24 = schedule_tax(line1, rates, thresholds)
-    return min(line23, line24)  # line 25
+    return WorksheetTax(line23, line24)  # line 25 is the smaller
 
 
 def schedule_d_worksheet(
@@ -84,7 +96,7 @@ def schedule_d_worksheet(
     collectibles_rate: Decimal,
     rates: Sequence[Decimal],
     thresholds: Sequence[Decimal],
-) -> Decimal:
+) -> WorksheetTax:
     """Schedule D Tax Worksheet, lines 1–45 (no Form 4952, no unrecaptured §1250 gain)."""
     zero_rate, mid_rate, top_rate = cg_rates
     line1 = taxable_income
@@ -126,4 +138,4 @@ def schedule_d_worksheet(
     line42 = schedule_tax(line19, rates, thresholds)
     line43 = line20 * zero_rate + line29 + line32 + line41 + line42
     line44 = schedule_tax(line1, rates, thresholds)
-    return min(line43, line44)  # line 45
+    return WorksheetTax(line43, line44)  # line 45 is the smaller

@@ -1,0 +1,323 @@
+"""The harvest engine's inputs: the profile, the lots and the prices, validated.
+
+Every value is converted to ``Decimal`` or ``date`` here, once. Errors name the lot ID
+and the field (``lot L7: quantity: must be greater than 0``); the workbook layer adds
+the cell address before it calls in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
+from typing import Any, Literal
+
+from ..errors import InputError
+from ..filing_status import FilingStatus, parse_filing_status
+from ..holding_period import as_date
+from ..money import ZERO, Number, to_decimal
+
+__all__ = [
+    "ASSET_CLASSES",
+    "AssetClass",
+    "Lot",
+    "Profile",
+    "ResolvedProfile",
+    "parse_asset_class",
+    "parse_lots",
+    "parse_prices",
+]
+
+AssetClass = Literal["Crypto", "NFT", "NFT (collectible)", "Security"]
+ASSET_CLASSES: tuple[AssetClass, ...] = ("Crypto", "NFT", "NFT (collectible)", "Security")
+# Keys used for these classes in the rule files (wash_sale.asset_classes).
+RULE_KEYS: dict[AssetClass, str] = {
+    "Crypto": "crypto",
+    "NFT": "nft",
+    "NFT (collectible)": "nft_collectible",
+    "Security": "security",
+}
+
+
+def parse_asset_class(value: object, where: str = "asset class") -> AssetClass:
+    text = " ".join(str(value or "").replace("_", " ").split()).lower()
+    aliases: dict[str, AssetClass] = {
+        "crypto": "Crypto",
+        "cryptocurrency": "Crypto",
+        "coin": "Crypto",
+        "token": "Crypto",
+        "nft": "NFT",
+        "nft (collectible)": "NFT (collectible)",
+        "nft collectible": "NFT (collectible)",
+        "collectible": "NFT (collectible)",
+        "security": "Security",
+        "etf": "Security",
+        "etp": "Security",
+        "stock": "Security",
+    }
+    try:
+        return aliases[text]
+    except KeyError:
+        raise InputError(
+            f"{where}: {value!r} is not one of {', '.join(ASSET_CLASSES)}"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The workbook's Profile sheet, in snake_case. ``None`` means "use the default".
+
+    Defaults (see the README, "The objective and its defaults"):
+
+    * ``tax_year``: the year of ``as_of_date``.
+    * ``qualified_dividends``, realized gains and carryforwards: 0.
+    * ``deduction``: the standard deduction for the year and filing status.
+    * ``as_of_date``: today.
+    * ``fee_rate``: 0.005 (0.5% per side: a typical exchange fee plus spread).
+    * ``carryforward_value``: the long-term marginal rate (regular tax plus NIIT) on the
+      same income with no gains realized. A dollar carried forward will usually offset a
+      future long-term gain, so it is worth about that rate; it is not discounted.
+    * ``min_benefit``: 0 (any positive net benefit is worth a trade).
+    * ``rebuy``: True (buy back after the rules' wait, as the article advises).
+    * ``harvest_gains``: False.
+    """
+
+    filing_status: str
+    ordinary_income: Number
+    tax_year: int | None = None
+    qualified_dividends: Number | None = None
+    deduction: Number | None = None
+    realized_short_term: Number | None = None
+    realized_long_term: Number | None = None
+    carryforward_short_term: Number | None = None
+    carryforward_long_term: Number | None = None
+    as_of_date: dt.date | dt.datetime | str | None = None
+    fee_rate: Number | None = None
+    carryforward_value: Number | None = None
+    min_benefit: Number | None = None
+    rebuy: bool | str | None = None
+    harvest_gains: bool | str | None = None
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> Profile:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise InputError(f"profile: unknown field(s) {', '.join(unknown)}")
+        for required in ("filing_status", "ordinary_income"):
+            if values.get(required) in (None, ""):
+                raise InputError(f"profile: {required} is required")
+        return cls(**dict(values))
+
+
+DEFAULT_FEE_RATE = Decimal("0.005")
+
+
+@dataclass(frozen=True)
+class ResolvedProfile:
+    """A ``Profile`` with defaults applied and every value typed."""
+
+    tax_year: int
+    filing_status: FilingStatus
+    ordinary_income: Decimal
+    qualified_dividends: Decimal
+    deduction: Decimal | None
+    realized_short_term: Decimal
+    realized_long_term: Decimal
+    carryforward_short_term: Decimal
+    carryforward_long_term: Decimal
+    as_of_date: dt.date
+    fee_rate: Decimal
+    carryforward_value: Decimal | None  # None: derived from the rules by the planner
+    min_benefit: Decimal
+    rebuy: bool
+    harvest_gains: bool
+
+
+def _flag(value: object, what: str, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("yes", "y", "true", "1", "on"):
+        return True
+    if text in ("no", "n", "false", "0", "off"):
+        return False
+    raise InputError(f"{what}: expected yes or no, got {value!r}")
+
+
+def _opt(value: Number | None, what: str, default: Decimal | None = ZERO) -> Decimal | None:
+    if value is None or value == "":
+        return default
+    return to_decimal(value, f"profile: {what}")
+
+
+def _nonneg(value: Number | None, what: str, default: Decimal = ZERO) -> Decimal:
+    amount = _opt(value, what, default)
+    assert amount is not None
+    if amount < 0:
+        raise InputError(f"profile: {what}: must be zero or more")
+    return amount
+
+
+def resolve_profile(profile: Profile, today: dt.date | None = None) -> ResolvedProfile:
+    as_of = (
+        as_date(profile.as_of_date, "profile: as_of_date")
+        if profile.as_of_date not in (None, "")
+        else (today or dt.date.today())
+    )
+    year_value = profile.tax_year
+    if year_value in (None, ""):
+        year = as_of.year
+    else:
+        try:
+            year = int(str(year_value).split(".")[0])
+        except ValueError:
+            raise InputError(f"profile: tax_year: expected a year, got {year_value!r}") from None
+    fee_rate = _nonneg(profile.fee_rate, "fee_rate", DEFAULT_FEE_RATE)
+    if fee_rate >= 1:
+        raise InputError("profile: fee_rate: a fraction of proceeds, such as 0.005 for 0.5%")
+    cv = _opt(profile.carryforward_value, "carryforward_value", None)
+    if cv is not None and not 0 <= cv <= 1:
+        raise InputError("profile: carryforward_value: dollars of value per $1 carried, 0 to 1")
+    ordinary = _opt(profile.ordinary_income, "ordinary_income")
+    assert ordinary is not None
+    return ResolvedProfile(
+        tax_year=year,
+        filing_status=parse_filing_status(profile.filing_status),
+        ordinary_income=ordinary,
+        qualified_dividends=_nonneg(profile.qualified_dividends, "qualified_dividends"),
+        deduction=_opt(profile.deduction, "deduction", None),
+        realized_short_term=_opt(profile.realized_short_term, "realized_short_term") or ZERO,
+        realized_long_term=_opt(profile.realized_long_term, "realized_long_term") or ZERO,
+        carryforward_short_term=_nonneg(profile.carryforward_short_term, "carryforward_short_term"),
+        carryforward_long_term=_nonneg(profile.carryforward_long_term, "carryforward_long_term"),
+        as_of_date=as_of,
+        fee_rate=fee_rate,
+        carryforward_value=cv,
+        min_benefit=_nonneg(profile.min_benefit, "min_benefit"),
+        rebuy=_flag(profile.rebuy, "profile: rebuy", True),
+        harvest_gains=_flag(profile.harvest_gains, "profile: harvest_gains", False),
+    )
+
+
+@dataclass(frozen=True)
+class Lot:
+    """One open tax lot, typed. ``row`` is its position in the input (0-based)."""
+
+    lot_id: str
+    asset: str
+    asset_class: AssetClass
+    wallet: str
+    acquired: dt.date
+    quantity: Decimal
+    cost_basis: Decimal
+    tx_id: str
+    price_override: Decimal | None = None
+    exclude: bool = False
+    row: int = 0
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def is_nft(self) -> bool:
+        return self.asset_class in ("NFT", "NFT (collectible)")
+
+
+LOT_COLUMNS = (
+    "lot_id",
+    "asset",
+    "asset_class",
+    "wallet",
+    "acquired",
+    "quantity",
+    "cost_basis",
+    "tx_id",
+)
+OPTIONAL_LOT_COLUMNS = ("price_override", "exclude", "notes")
+
+
+def _records(lots: Any) -> list[dict[str, Any]]:
+    if hasattr(lots, "to_dict") and hasattr(lots, "columns"):  # a pandas DataFrame
+        records: list[dict[str, Any]] = lots.to_dict(orient="records")
+        return records
+    return [dict(r) for r in lots]
+
+
+def _blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and value != value:  # NaN from pandas
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def parse_lots(lots: Any, as_of: dt.date | None = None) -> list[Lot]:
+    """Validate lots given as a DataFrame or a list of dicts with snake_case keys."""
+    out: list[Lot] = []
+    seen: dict[str, int] = {}
+    for row, rec in enumerate(_records(lots)):
+        raw_id = rec.get("lot_id")
+        if _blank(raw_id):
+            raise InputError(f"lot in row {row + 1}: lot_id is empty")
+        lot_id = str(raw_id).strip()
+        if isinstance(raw_id, float) and raw_id.is_integer():
+            lot_id = str(int(raw_id))
+        where = f"lot {lot_id}"
+        if lot_id in seen:
+            raise InputError(f"{where}: lot_id: duplicate (also in row {seen[lot_id] + 1})")
+        seen[lot_id] = row
+        for col in ("asset", "asset_class", "acquired", "quantity", "cost_basis"):
+            if _blank(rec.get(col)):
+                raise InputError(f"{where}: {col}: is empty")
+        acquired = as_date(rec["acquired"], f"{where}: acquired")
+        if as_of is not None and acquired > as_of:
+            raise InputError(f"{where}: acquired: {acquired} is after the as-of date {as_of}")
+        quantity = to_decimal(rec["quantity"], f"{where}: quantity")
+        if quantity <= 0:
+            raise InputError(f"{where}: quantity: must be greater than 0, got {quantity}")
+        basis = to_decimal(rec["cost_basis"], f"{where}: cost_basis")
+        if basis < 0:
+            raise InputError(f"{where}: cost_basis: must be zero or more, got {basis}")
+        override = rec.get("price_override")
+        price_override = None
+        if not _blank(override):
+            price_override = to_decimal(override, f"{where}: price_override")
+            if price_override < 0:
+                raise InputError(f"{where}: price_override: must be zero or more")
+        out.append(
+            Lot(
+                lot_id=lot_id,
+                asset=str(rec["asset"]).strip(),
+                asset_class=parse_asset_class(rec["asset_class"], f"{where}: asset_class"),
+                wallet="" if _blank(rec.get("wallet")) else str(rec["wallet"]).strip(),
+                acquired=acquired,
+                quantity=quantity,
+                cost_basis=basis,
+                tx_id="" if _blank(rec.get("tx_id")) else str(rec["tx_id"]).strip(),
+                price_override=price_override,
+                exclude=_flag(rec.get("exclude"), f"{where}: exclude", False)
+                if not _blank(rec.get("exclude"))
+                else False,
+                row=row,
+            )
+        )
+    return out
+
+
+def parse_prices(prices: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> dict[str, Decimal]:
+    """Asset → price per unit. Blank prices are left out (the lot is flagged, not planned)."""
+    items = prices.items() if isinstance(prices, Mapping) else prices
+    out: dict[str, Decimal] = {}
+    for asset, price in items:
+        name = str(asset).strip()
+        if not name or _blank(price):
+            continue
+        value = to_decimal(price, f"price of {name}")
+        if value < 0:
+            raise InputError(f"price of {name}: must be zero or more, got {value}")
+        out[name] = value
+    return out

@@ -1,0 +1,362 @@
+"""The exact loss-harvesting optimizer.
+
+Problem
+-------
+Choose how much of each loss lot to sell to maximize
+
+    F = G(Ls, Ll) − Cs(Ls) − Cl(Ll) − (cost of the NFTs sold)
+
+where ``Ls`` and ``Ll`` are the short- and long-term losses harvested,
+``G = −(regular tax + NIIT) + cv × (loss carried forward)`` and ``Cs``/``Cl`` are the
+cheapest trading costs of harvesting that much loss. (Selling a *gain* lot never helps:
+tax never falls, and the carryforward never grows, when gains rise.)
+
+Method
+------
+1. **Costs are convex.** For a given amount of short-term loss the cheapest lots are those
+   with the least trading cost per dollar of loss (fee × proceeds ÷ loss), taken in that
+   order, the last one in part. So ``Cs`` is convex and piecewise linear, with a kink at
+   each lot boundary; likewise ``Cl``. Both are prefix sums: O(log n) to evaluate.
+2. **Tax is piecewise linear, with kinks on known lines.** The tax depends on the
+   harvest only through the net short-term result ``a``, the net long-term result ``b``
+   and their sum. Every kink of the worksheets (brackets, the 0/15/20% stack, the
+   standard deduction, the loss limit, NIIT, the carryover worksheet) lies on a line
+   ``a = k``, ``b = k`` or ``a + b = k`` for a constant ``k`` computed from the profile
+   and the rule file (``_break_constants``). One exception is the worksheets' last line,
+   the *smaller* of the stacked tax and the tax on all income at ordinary rates; that
+   ``min`` bends along other lines, so we maximize with each branch separately
+   (``F = max(F_stacked, F_ordinary)``, and the max of a max is the max of the maxes).
+3. **The optimum is on a line we search.** The maximum of such a function lies either on
+   one of those kink lines, or inside a region where ``G`` is linear with gradient
+   ``(gs, gl)``; there, ``Ls`` is where ``Cs``'s slope crosses ``gs`` (all lots cheaper
+   than ``gs`` per dollar of loss). We therefore solve exact one-dimensional problems
+   along every kink line and along the vertical lines ``Ls = cross(gs)``, for every
+   gradient found on the kink lines. On each line the tax is linear between consecutive
+   kinks, and the best point of a linear function minus a convex one is found by binary
+   search.
+4. **NFTs are all or nothing.** Subsets of NFT loss lots are enumerated (after dropping
+   dominated subsets); each subset shifts the base and the same search runs.
+
+Cost is about (number of kink constants)² tax evaluations plus O(log n) per search, so a
+100,000-lot portfolio costs little more than sorting it. All arithmetic is ``Decimal``.
+Optimality is tested against exhaustive search on small portfolios.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from itertools import combinations
+from typing import Literal
+
+from ..money import ZERO
+from ..rulebook.model import Rules
+from ..tax.compute import TaxInputs, evaluate
+
+__all__ = ["Candidate", "Solution", "optimize"]
+
+Term = Literal["short", "long"]
+MAX_NFT_SUBSETS = 1024
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A lot that can be sold at a loss: its whole loss and whole trading cost."""
+
+    key: int
+    term: Term
+    loss: Decimal  # > 0
+    cost: Decimal  # >= 0, including the rebuy side where there is one
+    divisible: bool
+
+
+@dataclass(frozen=True)
+class Solution:
+    fractions: dict[int, Decimal]  # candidate key → share of the lot to sell (0, 1]
+    loss_short: Decimal
+    loss_long: Decimal
+    objective: Decimal  # F relative to harvesting nothing
+    exact: bool
+
+
+class _Ladder:
+    """Convex trading cost of harvesting L dollars of loss from divisible lots of one term."""
+
+    def __init__(self, items: Iterable[Candidate]):
+        ordered = sorted(items, key=lambda c: (c.cost / c.loss, -c.loss, c.key))
+        self.items = ordered
+        self.eff = [c.cost / c.loss for c in ordered]
+        self.loss = [ZERO]
+        self.cost = [ZERO]
+        for c in ordered:
+            self.loss.append(self.loss[-1] + c.loss)
+            self.cost.append(self.cost[-1] + c.cost)
+        self.total = self.loss[-1]
+
+    def cost_at(self, amount: Decimal) -> Decimal:
+        if amount <= 0:
+            return ZERO
+        i = bisect_right(self.loss, amount) - 1
+        if i >= len(self.items):
+            return self.cost[-1]
+        return self.cost[i] + (amount - self.loss[i]) * self.eff[i]
+
+    def cross(self, slope: Decimal) -> Decimal:
+        """Loss at which the cost slope reaches ``slope``: every lot cheaper is taken."""
+        return self.loss[bisect_left(self.eff, slope)]
+
+    def slope_right(self, amount: Decimal) -> Decimal | None:
+        i = bisect_right(self.loss, amount) - 1
+        return self.eff[i] if i < len(self.items) else None  # None: cannot go further
+
+    def slope_left(self, amount: Decimal) -> Decimal | None:
+        i = bisect_left(self.loss, amount)
+        return self.eff[i - 1] if i > 0 else None  # None: nothing to give back
+
+    def allocate(self, amount: Decimal) -> dict[int, Decimal]:
+        out: dict[int, Decimal] = {}
+        left = amount
+        for c in self.items:
+            if left <= 0:
+                break
+            if left >= c.loss:
+                out[c.key] = Decimal(1)
+                left -= c.loss
+            else:
+                out[c.key] = left / c.loss
+                left = ZERO
+        return out
+
+
+def _break_constants(rules: Rules, base: TaxInputs) -> set[Decimal]:
+    """Values of a, b and a+b at which the tax can bend (a superset is harmless)."""
+    status = base.filing_status
+    oi, qd = base.ordinary_income, base.qualified_dividends
+    ded = base.deduction if base.deduction is not None else rules.standard_deduction.amount.of(status)
+    limit = rules.capital_loss.limit.of(status)
+    levels = set(rules.ordinary_income.thresholds.of(status))
+    levels |= set(rules.capital_gains.thresholds.of(status))
+    levels.add(rules.niit.thresholds.of(status))
+    bases = {oi - ded, oi + qd - ded, oi + qd, oi, qd, ZERO}
+    line3 = max(ZERO, oi + qd - ded)  # carryover worksheet line 3 in the loss zone
+    out = {ZERO, -limit, -line3, -qd, -line3 - limit}
+    out |= {h - b for h in levels for b in bases}
+    return out
+
+
+class _Search:
+    def __init__(
+        self,
+        rules: Rules,
+        base: TaxInputs,
+        cv: Decimal,
+        short: _Ladder,
+        long: _Ladder,
+    ):
+        self.rules, self.base, self.cv = rules, base, cv
+        self.short, self.long = short, long
+        self.cache: dict[tuple[Decimal, Decimal], tuple[Decimal, Decimal]] = {}
+
+    def g(self, ls: Decimal, ll: Decimal) -> tuple[Decimal, Decimal]:
+        """G under each branch of the worksheets' final min: (stacked, all ordinary)."""
+        key = (ls, ll)
+        hit = self.cache.get(key)
+        if hit is None:
+            x = replace(self.base, st_gain=self.base.st_gain - ls, lt_gain=self.base.lt_gain - ll)
+            e = evaluate(self.rules, x)
+            carry = self.cv * e.carryforward_out
+            hit = (carry - e.worksheet.stacked - e.niit, carry - e.worksheet.all_ordinary - e.niit)
+            self.cache[key] = hit
+        return hit
+
+    def f(self, ls: Decimal, ll: Decimal) -> Decimal:
+        return max(self.g(ls, ll)) - self.short.cost_at(ls) - self.long.cost_at(ll)
+
+    # One-dimensional searches. Each returns candidate points and the slopes of G seen.
+    def along_long(self, ls: Decimal, breaks: Iterable[Decimal]) -> tuple[set[tuple[Decimal, Decimal]], set[Decimal]]:
+        """Ls fixed; Ll varies over [0, total long-term loss]."""
+        ys = sorted({y for y in breaks if 0 < y < self.long.total} | {ZERO, self.long.total})
+        points: set[tuple[Decimal, Decimal]] = {(ls, y) for y in ys}
+        slopes: set[Decimal] = set()
+        for y0, y1 in zip(ys, ys[1:]):
+            g0, g1 = self.g(ls, y0), self.g(ls, y1)
+            for branch in (0, 1):
+                slope = (g1[branch] - g0[branch]) / (y1 - y0)
+                slopes.add(slope)
+                points.add((ls, min(max(self.long.cross(slope), y0), y1)))
+        return points, slopes
+
+    def along_short(self, ll: Decimal, breaks: Iterable[Decimal]) -> tuple[set[tuple[Decimal, Decimal]], set[Decimal]]:
+        """Ll fixed; Ls varies over [0, total short-term loss]."""
+        xs = sorted({x for x in breaks if 0 < x < self.short.total} | {ZERO, self.short.total})
+        points: set[tuple[Decimal, Decimal]] = {(x, ll) for x in xs}
+        slopes: set[Decimal] = set()
+        for x0, x1 in zip(xs, xs[1:]):
+            g0, g1 = self.g(x0, ll), self.g(x1, ll)
+            for branch in (0, 1):
+                slope = (g1[branch] - g0[branch]) / (x1 - x0)
+                slopes.add(slope)
+                points.add((min(max(self.short.cross(slope), x0), x1), ll))
+        return points, slopes
+
+    def along_diagonal(self, total: Decimal, breaks: Iterable[Decimal]) -> tuple[set[tuple[Decimal, Decimal]], set[Decimal]]:
+        """Ls + Ll = total; t = Ls varies."""
+        lo, hi = max(ZERO, total - self.long.total), min(self.short.total, total)
+        if lo > hi:
+            return set(), set()
+        ts = sorted({t for t in breaks if lo < t < hi} | {lo, hi})
+        points: set[tuple[Decimal, Decimal]] = {(t, total - t) for t in ts}
+        slopes: set[Decimal] = set()
+        for t0, t1 in zip(ts, ts[1:]):
+            g0, g1 = self.g(t0, total - t0), self.g(t1, total - t1)
+            for branch in (0, 1):
+                slope = (g1[branch] - g0[branch]) / (t1 - t0)
+                slopes.add(slope)
+                t = self._diagonal_peak(total, slope, t0, t1)
+                points.add((t, total - t))
+        return points, slopes
+
+    def _diagonal_peak(self, total: Decimal, slope: Decimal, t0: Decimal, t1: Decimal) -> Decimal:
+        """First t in [t0, t1] where slope·t − Cs(t) − Cl(total − t) stops rising."""
+
+        def stops(t: Decimal) -> bool:
+            up = self.short.slope_right(t)  # cost of one more dollar of short-term loss
+            down = self.long.slope_left(total - t)  # cost saved by one less long-term dollar
+            if up is None:
+                return True
+            return slope - up + (down if down is not None else ZERO) <= 0
+
+        if stops(t0):
+            return t0
+        best = t1
+        # Kinks of the cost come from short-term lot boundaries ...
+        pts = self.short.loss
+        i, j = bisect_left(pts, t0), bisect_right(pts, t1)
+        k = _first_true(i, j, lambda m: stops(pts[m]))
+        if k < j:
+            best = min(best, pts[k])
+        # ... and from long-term lot boundaries, seen backwards along t.
+        qs = self.long.loss
+        lo_q, hi_q = bisect_left(qs, total - t1), bisect_right(qs, total - t0)
+        # t = total − q increases as q decreases; search q from high to low.
+        k2 = _first_true(0, hi_q - lo_q, lambda m: stops(total - qs[hi_q - 1 - m]))
+        if k2 < hi_q - lo_q:
+            best = min(best, total - qs[hi_q - 1 - k2])
+        return best
+
+
+def _first_true(lo: int, hi: int, pred: Callable[[int], bool]) -> int:
+    """Smallest m in [lo, hi) with pred(m) true, for pred false…false true…true; else hi."""
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if pred(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def _solve_divisible(
+    rules: Rules, base: TaxInputs, cv: Decimal, short: _Ladder, long: _Ladder
+) -> tuple[Decimal, Decimal, Decimal]:
+    """Best (Ls, Ll, F) for divisible lots; F counts from G at (0, 0)."""
+    s = _Search(rules, base, cv, short, long)
+    consts = _break_constants(rules, base)
+    a0 = base.st_gain - base.st_carryforward
+    b0 = base.lt_gain + base.collectibles_gain - base.lt_carryforward
+    xs = {a0 - k for k in consts}  # Ls where a = k
+    ys = {b0 - k for k in consts}  # Ll where b = k
+    sums = {a0 + b0 - k for k in consts}  # Ls + Ll where a + b = k
+    xs = {x for x in xs if 0 <= x <= short.total} | {ZERO, short.total}
+    ys = {y for y in ys if 0 <= y <= long.total} | {ZERO, long.total}
+    sums = {d for d in sums if 0 <= d <= short.total + long.total}
+
+    points: set[tuple[Decimal, Decimal]] = set()
+    slopes_s: set[Decimal] = set()
+    slopes_l: set[Decimal] = set()
+    slopes_d: set[Decimal] = set()
+    for x in xs:
+        p, sl = s.along_long(x, ys | {d - x for d in sums})
+        points |= p
+        slopes_l |= sl
+    for y in ys:
+        p, sl = s.along_short(y, xs | {d - y for d in sums})
+        points |= p
+        slopes_s |= sl
+    for d in sums:
+        p, sl = s.along_diagonal(d, xs | {d - y for y in ys})
+        points |= p
+        slopes_d |= sl
+    # Regions where G is linear: Ls sits where the cost slope crosses the region's gs.
+    # Every region's gs is seen on a horizontal kink line, or is gl + (gs − gl) from a
+    # vertical and a diagonal one.
+    gradients = slopes_s | {v + dd for v in slopes_l for dd in slopes_d}
+    for x in {short.cross(g) for g in gradients} - xs:
+        p, _ = s.along_long(x, ys | {d - x for d in sums})
+        points |= p
+
+    origin = max(s.g(ZERO, ZERO))
+    best = (ZERO, ZERO, ZERO)
+    for ls, ll in points:
+        value = s.f(ls, ll) - origin
+        # Prefer more benefit; on a tie, less trading (smaller total harvest).
+        if value > best[2] or (value == best[2] and ls + ll < best[0] + best[1]):
+            best = (ls, ll, value)
+    return best
+
+
+def _nft_subsets(nfts: Sequence[Candidate]) -> tuple[list[tuple[Candidate, ...]], bool]:
+    """Subsets of NFT lots to try; drops a subset dominated by another (less loss, more cost)."""
+    free = tuple(c for c in nfts if c.cost == 0)  # selling costs nothing: never worse to sell
+    costly = [c for c in nfts if c.cost > 0]
+    subsets: list[tuple[Candidate, ...]] = []
+    exact = 2 ** len(costly) <= MAX_NFT_SUBSETS
+    pool = costly if exact else sorted(costly, key=lambda c: c.cost / c.loss)[:10]
+    for size in range(len(pool) + 1):
+        for combo in combinations(pool, size):
+            subsets.append(free + combo)
+    return subsets, exact
+
+
+def optimize(
+    rules: Rules, base: TaxInputs, cv: Decimal, candidates: Sequence[Candidate]
+) -> Solution:
+    """The plan that maximizes net benefit (see the module docstring)."""
+    divisible = [c for c in candidates if c.divisible]
+    nfts = [c for c in candidates if not c.divisible]
+    short = _Ladder(c for c in divisible if c.term == "short")
+    long = _Ladder(c for c in divisible if c.term == "long")
+    subsets, exact = _nft_subsets(nfts)
+
+    origin_search = _Search(rules, base, cv, _Ladder([]), _Ladder([]))
+    origin = max(origin_search.g(ZERO, ZERO))
+    best: tuple[Decimal, Decimal, Decimal, tuple[Candidate, ...]] | None = None
+    for subset in subsets:
+        ns = sum((c.loss for c in subset if c.term == "short"), ZERO)
+        nl = sum((c.loss for c in subset if c.term == "long"), ZERO)
+        nc = sum((c.cost for c in subset), ZERO)
+        shifted = replace(base, st_gain=base.st_gain - ns, lt_gain=base.lt_gain - nl)
+        ls, ll, value = _solve_divisible(rules, shifted, cv, short, long)
+        shifted_origin = max(_Search(rules, shifted, cv, short, long).g(ZERO, ZERO))
+        total = value + shifted_origin - origin - nc
+        harvested = ls + ll + ns + nl
+        if (
+            best is None
+            or total > best[2]
+            or (total == best[2] and harvested < best[0] + best[1] + _loss(best[3]))
+        ):
+            best = (ls, ll, total, subset)
+    assert best is not None
+    ls, ll, total, subset = best
+    fractions = short.allocate(ls) | long.allocate(ll)
+    for c in subset:
+        fractions[c.key] = Decimal(1)
+    ns = sum((c.loss for c in subset if c.term == "short"), ZERO)
+    nl = sum((c.loss for c in subset if c.term == "long"), ZERO)
+    return Solution(fractions, ls + ns, ll + nl, total, exact)
+
+
+def _loss(subset: Iterable[Candidate]) -> Decimal:
+    return sum((c.loss for c in subset), ZERO)
