@@ -1,0 +1,275 @@
+"""plan_harvest as a user calls it: the article's examples, constraints, reconciliation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tlh_xl import FILING_STATUSES, InputError, compute_tax, load_rules
+from tlh_xl.harvest import SALE_COLUMNS, Profile, plan_harvest
+from tlh_xl.harvest.optimizer import Candidate
+
+from .bruteforce import Brute
+from .conftest import RULES
+
+R2025 = load_rules(2025)
+AS_OF = dt.date(2025, 12, 1)
+
+
+def lot(lot_id, asset, basis, qty, acquired="2025-03-01", cls="Crypto", wallet="Coinbase", **kw):
+    return dict(lot_id=lot_id, asset=asset, asset_class=cls, wallet=wallet, acquired=acquired,
+                quantity=qty, cost_basis=basis, tx_id=f"tx-{lot_id}", **kw)
+
+
+# --- The article's examples (PRODUCT.md §1.6) ----------------------------------------
+
+JANE_LOTS = [
+    lot("J1", "ETH", 150_000, 50),  # 50 ETH at $1,000 = 50,000: loss 100,000
+    lot("J2", "SOL", 97_000, 400),  # 400 SOL at $100 = 40,000: loss 57,000
+    lot("J3", "AVAX", 90_000, 2_000),  # 2,000 AVAX at $20 = 40,000: loss 50,000
+    lot("J4", "DOGE", 100_000, 200_000),  # 200,000 DOGE at $0.10 = 20,000: loss 80,000
+]  # total unrealized loss 287,000
+JANE_PRICES = {"ETH": 1_000, "SOL": 100, "AVAX": 20, "DOGE": "0.10"}
+JANE = Profile(tax_year=2025, filing_status="single", ordinary_income=1_000_000,
+               realized_short_term=10_000, as_of_date=AS_OF, fee_rate=0,
+               carryforward_value="0.2", rebuy=True)
+
+
+def test_jane() -> None:
+    plan = plan_harvest(R2025, JANE, JANE_LOTS, JANE_PRICES)
+    s = plan.summary
+    assert sorted(plan.sales.lot_id) == ["J1", "J2", "J3", "J4"]
+    assert s.loss_harvested_short_term == 287_000
+    assert s.ordinary_income_offset == 3_000
+    assert s.carryforward_out_short_term == 274_000  # 287,000 − 10,000 − 3,000
+    # 37% × (10,000 + 3,000) = 4,810, plus 3.8% NIIT on the 10,000 of gains = 380
+    assert s.tax_saved == Decimal("5190.00")
+    assert s.net_benefit == Decimal("5190.00") + Decimal("0.2") * 274_000
+    assert set(plan.sales.rebuy_on) == {AS_OF + dt.timedelta(days=1)}  # 24 hours later
+
+
+def test_brian() -> None:
+    profile = Profile(tax_year=2025, filing_status="Married filing jointly",
+                      ordinary_income=1_000_000, realized_long_term=600_000,
+                      as_of_date=AS_OF, fee_rate=0, carryforward_value=0)
+    lots = [lot("B1", "BTC", 900_000, 10, acquired="2021-11-10"),  # 10 BTC at 30,000: −600,000
+            lot("B2", "ETH", 15_000, 10, acquired="2025-11-20")]  # a gain lot: never sold
+    plan = plan_harvest(R2025, profile, lots, {"BTC": 30_000, "ETH": 2_000})
+    assert list(plan.sales.lot_id) == ["B1"]
+    assert plan.sales.term[0] == "Long-term"
+    # 20% × 600,000 = 120,000 regular tax, plus 3.8% × 600,000 = 22,800 NIIT
+    assert plan.summary.tax_saved == Decimal("142800.00")
+
+
+def test_sale_columns_and_notes() -> None:
+    plan = plan_harvest(R2025, JANE, JANE_LOTS, JANE_PRICES)
+    assert tuple(plan.sales.columns) == SALE_COLUMNS
+    first = plan.sales.iloc[0]
+    assert first.lot_id == "J1" and first.wallet == "Coinbase" and first.tx_id == "tx-J1"
+    assert "offsets $10,000.00 of short-term gains" in first.note
+    assert "turns long-term on 2026-03-02" in first.note
+
+
+# --- Reconciliation ---------------------------------------------------------------------
+
+
+def _reconciles(plan, rules, profile_args) -> None:
+    sales = plan.sales
+    s = plan.summary
+    st_ = sum(sales[sales.term == "Short-term"].gain_loss, Decimal(0))
+    lt_ = sum(sales[sales.term == "Long-term"].gain_loss, Decimal(0))
+    before = compute_tax(rules, **profile_args)
+    after = compute_tax(rules, **{**profile_args,
+                                  "st_gain": profile_args.get("st_gain", 0) + st_,
+                                  "lt_gain": profile_args.get("lt_gain", 0) + lt_})
+    assert s.tax_without_harvest == before.total_tax
+    assert s.tax_with_harvest == after.total_tax
+    assert s.tax_saved == before.total_tax - after.total_tax
+    assert s.trading_costs == sum(sales.fees, Decimal(0))
+    losses = sales[sales.gain_loss < 0]
+    assert s.loss_harvested_short_term == -sum(losses[losses.term == "Short-term"].gain_loss, Decimal(0))
+    assert s.loss_harvested_long_term == -sum(losses[losses.term == "Long-term"].gain_loss, Decimal(0))
+    for row in sales.itertuples():
+        assert row.proceeds - row.cost_basis == row.gain_loss
+
+
+# --- Optimality against exhaustive search, through plan_harvest -----------------------
+
+ASSETS = ["BTC", "ETH", "SOL", "APE", "PUNK"]
+
+
+@st.composite
+def portfolios(draw):
+    n = draw(st.integers(1, 4))
+    lots, prices = [], {}
+    for i in range(n):
+        asset = ASSETS[i]
+        nft = draw(st.booleans()) and i >= 3
+        price = draw(st.decimals(min_value=0, max_value=500, places=2))
+        qty = Decimal(1) if nft else draw(st.decimals(min_value=1, max_value=200, places=0))
+        basis = qty * price + draw(st.decimals(min_value=-5000, max_value=60000, places=2))
+        lots.append(lot(f"L{i}", asset, max(basis, Decimal(0)), qty,
+                        acquired=draw(st.sampled_from(["2024-06-01", "2025-05-01", "2024-12-01"])),
+                        cls="NFT" if nft else "Crypto",
+                        wallet=draw(st.sampled_from(["Coinbase", "Ledger"]))))
+        prices[asset] = price
+    profile = dict(
+        tax_year=2025, as_of_date=AS_OF,
+        filing_status=draw(st.sampled_from(FILING_STATUSES)),
+        ordinary_income=draw(st.sampled_from([0, 30_000, 95_000, 180_000, 450_000, 900_000])),
+        realized_short_term=draw(st.sampled_from([0, -4_000, 12_000, 70_000])),
+        realized_long_term=draw(st.sampled_from([0, -9_000, 25_000, 150_000])),
+        qualified_dividends=draw(st.sampled_from([0, 8_000])),
+        fee_rate=draw(st.sampled_from([0, "0.01", "0.1"])),
+        carryforward_value=draw(st.sampled_from([0, "0.15", None])),
+        rebuy=draw(st.booleans()),
+    )
+    return profile, lots, prices
+
+
+def _brute(profile, lots, prices, plan) -> Decimal:
+    """Exhaustive search over the same loss lots, from the raw inputs."""
+    cands = []
+    for i, row in enumerate(lots):
+        mv = (row["quantity"] * prices[row["asset"]]).quantize(Decimal("0.01"))
+        loss = row["cost_basis"] - mv
+        if loss <= 0:
+            continue
+        nft = row["asset_class"] == "NFT"
+        mult = 2 if profile["rebuy"] and not nft else 1
+        term = "long" if dt.date.fromisoformat(row["acquired"]) < dt.date(2024, 12, 1) else "short"
+        cands.append(Candidate(i, term, loss, Decimal(str(profile["fee_rate"])) * mv * mult, not nft))
+    from tlh_xl.tax import TaxInputs
+
+    base = TaxInputs(
+        filing_status=plan.profile.filing_status,
+        ordinary_income=Decimal(profile["ordinary_income"]),
+        st_gain=Decimal(profile["realized_short_term"]),
+        lt_gain=Decimal(profile["realized_long_term"]),
+        qualified_dividends=Decimal(profile["qualified_dividends"]),
+    )
+    return Brute(R2025, base, plan.summary.carryforward_value, cands).best()
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(portfolios())
+def test_net_benefit_equals_exhaustive_search(case) -> None:
+    profile, lots, prices = case
+    plan = plan_harvest(R2025, profile, lots, prices)
+    best = _brute(profile, lots, prices, plan)
+    assert abs(plan.objective - best) <= Decimal("0.01"), (plan.objective, best, plan.sales)
+    # The Summary rounds each tax and each fee to cents, and partial quantities to 8
+    # decimals; its net benefit stays within that rounding of the exact optimum.
+    benefit = plan.summary.net_benefit if len(plan.sales) else Decimal(0)
+    assert abs(benefit - best) <= Decimal("0.03") + Decimal("0.01") * len(plan.sales)
+    _reconciles(plan, R2025, dict(
+        filing_status=profile["filing_status"], ordinary_income=profile["ordinary_income"],
+        st_gain=profile["realized_short_term"], lt_gain=profile["realized_long_term"],
+        qualified_dividends=profile["qualified_dividends"]))
+    # Per-wallet identification: each sale is one lot, in that lot's own wallet.
+    by_id = {row["lot_id"]: row for row in lots}
+    for sale in plan.sales.itertuples():
+        source = by_id[sale.lot_id]
+        assert sale.wallet == source["wallet"] and sale.tx_id == source["tx_id"]
+        assert 0 < sale.sell_quantity <= source["quantity"]
+        if source["asset_class"] == "NFT":
+            assert sale.sell_quantity == source["quantity"]
+            assert sale.rebuy_on is None and "cannot be bought back" in sale.note
+
+
+# --- Constraints ---------------------------------------------------------------------------
+
+
+def test_excluded_lot_stays_unsold() -> None:
+    plan = plan_harvest(R2025, JANE, JANE_LOTS, JANE_PRICES, exclude=["J2"])
+    assert "J2" not in set(plan.sales.lot_id)
+    assert plan.summary.loss_harvested_short_term == 287_000 - 57_000
+    flags = plan.positions.set_index("lot_id")["flags"]
+    assert "excluded by you" in flags["J2"]
+
+
+def test_min_benefit_suppresses_a_small_plan() -> None:
+    profile = Profile(tax_year=2025, filing_status="single", ordinary_income=50_000,
+                      as_of_date=AS_OF, fee_rate=0, carryforward_value=0, min_benefit=1_000)
+    plan = plan_harvest(R2025, profile, [lot("S1", "SOL", 2_000, 10)], {"SOL": 100})
+    assert plan.sales.empty  # saves 22% × 1,000 = 220 < 1,000
+    assert "below your minimum" in plan.messages[0]
+
+
+def test_deadline_passed() -> None:
+    late = Profile(tax_year=2025, filing_status="single", ordinary_income=1,
+                   as_of_date="2026-01-02")
+    with pytest.raises(InputError, match=r"deadline for tax year 2025 \(Dec 31, 2025"):
+        plan_harvest(R2025, late, JANE_LOTS, JANE_PRICES)
+
+
+def test_days_to_deadline() -> None:
+    plan = plan_harvest(R2025, JANE, JANE_LOTS, JANE_PRICES)
+    assert plan.summary.deadline == dt.date(2025, 12, 31)
+    assert plan.summary.days_to_deadline == 30
+
+
+def test_bad_lots_name_the_lot_and_field() -> None:
+    bad = [*JANE_LOTS[:1], lot("J9", "ETH", 100, "lots")]
+    with pytest.raises(InputError, match="lot J9: quantity: expected a number"):
+        plan_harvest(R2025, JANE, bad, JANE_PRICES)
+    with pytest.raises(InputError, match="lot J1: lot_id: duplicate"):
+        plan_harvest(R2025, JANE, [JANE_LOTS[0], JANE_LOTS[0]], JANE_PRICES)
+    with pytest.raises(InputError, match="lot J9: acquired: 2026-01-01 is after"):
+        plan_harvest(R2025, JANE, [lot("J9", "ETH", 100, 1, acquired="2026-01-01")], JANE_PRICES)
+
+
+def test_missing_price_is_flagged_not_sold() -> None:
+    plan = plan_harvest(R2025, JANE, JANE_LOTS, {k: v for k, v in JANE_PRICES.items() if k != "SOL"})
+    assert "J2" not in set(plan.sales.lot_id)
+    assert plan.positions.set_index("lot_id")["flags"]["J2"] == "no price for SOL"
+
+
+# --- Wash sales ------------------------------------------------------------------------------
+
+
+def _rules_with_crypto_wash_sale(tmp_path: Path):
+    text = (RULES / "us" / "2025.yaml").read_text(encoding="utf-8")
+    text = text.replace("crypto: {applies: false, window_days: 30}",
+                        "crypto: {applies: true, window_days: 30}")
+    path = tmp_path / "us" / "2025.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(text, encoding="utf-8")
+    return load_rules(2025, rules_dir=tmp_path)
+
+
+def test_wash_sale_switched_on_for_crypto(tmp_path: Path) -> None:
+    rules = _rules_with_crypto_wash_sale(tmp_path)
+    lots = [*JANE_LOTS, lot("J5", "ETH", 5_000, 5, acquired="2025-11-20")]  # bought 11 days ago
+    plan = plan_harvest(rules, JANE, lots, JANE_PRICES)
+    assert "J1" not in set(plan.sales.lot_id)  # ETH at a loss with a purchase inside 30 days
+    assert "wash sale" in plan.positions.set_index("lot_id")["flags"]["J1"]
+    window_end = AS_OF + dt.timedelta(days=30)
+    assert all(d > window_end for d in plan.sales.rebuy_on)
+    assert all("wash-sale window until 2025-12-31" in n for n in plan.sales.note)
+
+
+def test_wash_sale_groups_for_securities() -> None:
+    lots = [lot("E1", "IBIT", 30_000, 1_000, cls="Security", acquired="2025-01-10"),
+            lot("E2", "FBTC", 5_000, 100, cls="Security", acquired="2025-11-25")]
+    plan = plan_harvest(R2025, JANE, lots, {"IBIT": 20, "FBTC": 60})
+    assert plan.sales.empty  # FBTC bought 6 days ago is substantially identical to IBIT
+    assert "wash sale: FBTC bought 2025-11-25" in plan.positions.set_index("lot_id")["flags"]["E1"]
+    alone = plan_harvest(R2025, JANE, lots[:1], {"IBIT": 20})
+    assert list(alone.sales.rebuy_on) == [AS_OF + dt.timedelta(days=31)]
+
+
+def test_gain_harvesting_fills_the_zero_bracket() -> None:
+    profile = Profile(tax_year=2025, filing_status="single", ordinary_income=40_000,
+                      as_of_date=AS_OF, fee_rate=0, harvest_gains=True)
+    lots = [lot("G1", "BTC", 10_000, 1, acquired="2020-01-01")]  # 1 BTC at 90,000: +80,000
+    plan = plan_harvest(R2025, profile, lots, {"BTC": 90_000})
+    # taxable income 40,000 − 15,750 = 24,250; the 0% bracket runs to 48,350: room 24,100
+    (gain,) = plan.sales.gain_loss
+    assert Decimal("24099.99") <= gain <= Decimal("24100.00")
+    assert plan.summary.tax_saved == 0

@@ -1,0 +1,16 @@
+"""The harvest engine: positions, the optimal plan, savings and rebuy dates. No I/O."""
+
+from .inputs import ASSET_CLASSES, Lot, Profile
+from .plan import POSITION_COLUMNS, SALE_COLUMNS, HarvestPlan, Sale, Summary, plan_harvest
+
+__all__ = [
+    "ASSET_CLASSES",
+    "POSITION_COLUMNS",
+    "SALE_COLUMNS",
+    "HarvestPlan",
+    "Lot",
+    "Profile",
+    "Sale",
+    "Summary",
+    "plan_harvest",
+]
