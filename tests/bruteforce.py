@@ -43,6 +43,7 @@ class Brute:
 
     def kinks(self, fr: tuple[Decimal, ...], i: int) -> set[Decimal]:
         """Fractions of lot i (others fixed) where F bends."""
+
         def at(t: Decimal) -> Decimal:
             return self.f(fr[:i] + (t,) + fr[i + 1 :])
 
@@ -64,7 +65,11 @@ class Brute:
                 if u < t < v:
                     ft = at(t)
                     line = fu + su * (t - u)
-                    if abs(ft - line) < Decimal("1e-12") and self._linear(at, u, t, su) and self._linear(at, t, v, sv):
+                    if (
+                        abs(ft - line) < Decimal("1e-12")
+                        and self._linear(at, u, t, su)
+                        and self._linear(at, t, v, sv)
+                    ):
                         found.add(t)
                         return
             mid = (u + v) / 2
@@ -103,4 +108,3 @@ class Brute:
                         for u in self.kinks(fr, j):
                             best = max(best, self.f(fr[:j] + (u,) + fr[j + 1 :]))
         return best
-

@@ -9,8 +9,17 @@ import pytest
 
 
 def test_tax_prints_a_readable_table(run_cli) -> None:
-    r = run_cli("tax", "--year", "2025", "--status", "Married filing jointly",
-                "--income", "1000000", "--lt", "600000")
+    r = run_cli(
+        "tax",
+        "--year",
+        "2025",
+        "--status",
+        "Married filing jointly",
+        "--income",
+        "1000000",
+        "--lt",
+        "600000",
+    )
     assert r.returncode == 0, r.stderr
     assert "Total federal tax            $425,207.50" in r.stdout
     assert "Net investment income tax    $22,800.00" in r.stdout
@@ -19,12 +28,29 @@ def test_tax_prints_a_readable_table(run_cli) -> None:
 def test_tax_json_matches_the_engine(run_cli) -> None:
     from tlh_xl import compute_tax, load_rules
 
-    r = run_cli("tax", "--year", "2024", "--status", "hoh", "--income", "85000",
-                "--st", "-5000", "--lt", "12000.50", "--json")
+    r = run_cli(
+        "tax",
+        "--year",
+        "2024",
+        "--status",
+        "hoh",
+        "--income",
+        "85000",
+        "--st",
+        "-5000",
+        "--lt",
+        "12000.50",
+        "--json",
+    )
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
-    expected = compute_tax(load_rules(2024), filing_status="head_of_household",
-                           ordinary_income=85000, st_gain=-5000, lt_gain="12000.50")
+    expected = compute_tax(
+        load_rules(2024),
+        filing_status="head_of_household",
+        ordinary_income=85000,
+        st_gain=-5000,
+        lt_gain="12000.50",
+    )
     assert data["total_tax"] == str(expected.total_tax)
     assert data["filing_status"] == "head_of_household"
 
@@ -34,8 +60,10 @@ def test_tax_json_matches_the_engine(run_cli) -> None:
     [
         (["--status", "married", "--income", "1"], "unknown filing status 'married'"),
         (["--status", "single", "--income", "lots"], "ordinary income: expected a number"),
-        (["--status", "single", "--income", "1", "--st-carryforward", "-5"],
-         "short-term carryforward: must be zero or more"),
+        (
+            ["--status", "single", "--income", "1", "--st-carryforward", "-5"],
+            "short-term carryforward: must be zero or more",
+        ),
     ],
 )
 def test_bad_tax_input_exits_2_with_one_line(run_cli, args: list[str], message: str) -> None:
@@ -46,8 +74,9 @@ def test_bad_tax_input_exits_2_with_one_line(run_cli, args: list[str], message: 
 
 
 def test_year_without_rules(run_cli, tmp_path: Path) -> None:
-    r = run_cli("tax", "--year", "2031", "--status", "single", "--income", "1",
-                "--rules-dir", str(tmp_path))
+    r = run_cli(
+        "tax", "--year", "2031", "--status", "single", "--income", "1", "--rules-dir", str(tmp_path)
+    )
     assert r.returncode == 2
     assert "no rules for tax year 2031" in r.stderr and "tlh-xl rules new" in r.stderr
 
@@ -79,8 +108,10 @@ def test_help_does_not_import_heavy_modules() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, tlh_xl.cli as c\n"
-            "try:\n    c.main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('pandas','openpyxl','pydantic','yaml') if m in sys.modules))")
+    code = (
+        "import sys, tlh_xl.cli as c\n"
+        "try:\n    c.main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('pandas','openpyxl','pydantic','yaml') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -16,14 +16,26 @@ from .conftest import REPO
 def test_wheel_installs_and_runs_from_elsewhere(tmp_path: Path) -> None:
     wheels = tmp_path / "wheels"
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(wheels), str(REPO)],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(wheels),
+            str(REPO),
+        ],
+        capture_output=True,
+        text=True,
     )
     if build.returncode != 0 and "hatchling" in build.stderr:
         build = subprocess.run(
             [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(REPO)],
-            capture_output=True, text=True,
+            capture_output=True,
+            text=True,
         )
     assert build.returncode == 0, build.stderr
     (wheel,) = wheels.glob("tlh_xl-*.whl")
@@ -31,18 +43,40 @@ def test_wheel_installs_and_runs_from_elsewhere(tmp_path: Path) -> None:
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     py = venv / "bin" / "python"
-    site = Path(subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               capture_output=True, text=True, check=True).stdout.strip())
+    site = Path(
+        subprocess.run(
+            [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
     # Install the wheel alone; borrow its dependencies from this environment (no network).
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
-                    str(site), str(wheel)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(site),
+            str(wheel),
+        ],
+        check=True,
+    )
     deps = sysconfig.get_paths()["purelib"]
     (site / "_deps.pth").write_text(deps + "\n")
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    run = lambda *a: subprocess.run([str(py), "-m", "tlh_xl", *a], cwd=elsewhere,  # noqa: E731
-                                    capture_output=True, text=True)
+    run = lambda *a: subprocess.run(
+        [str(py), "-m", "tlh_xl", *a],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+    )
     listed = run("rules", "list")
     assert listed.returncode == 0, listed.stderr
     assert "_shipped/rules/us/2026.yaml" in listed.stdout

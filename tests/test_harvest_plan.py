@@ -22,8 +22,17 @@ AS_OF = dt.date(2025, 12, 1)
 
 
 def lot(lot_id, asset, basis, qty, acquired="2025-03-01", cls="Crypto", wallet="Coinbase", **kw):
-    return dict(lot_id=lot_id, asset=asset, asset_class=cls, wallet=wallet, acquired=acquired,
-                quantity=qty, cost_basis=basis, tx_id=f"tx-{lot_id}", **kw)
+    return dict(
+        lot_id=lot_id,
+        asset=asset,
+        asset_class=cls,
+        wallet=wallet,
+        acquired=acquired,
+        quantity=qty,
+        cost_basis=basis,
+        tx_id=f"tx-{lot_id}",
+        **kw,
+    )
 
 
 # --- The article's examples (PRODUCT.md §1.6) ----------------------------------------
@@ -35,9 +44,16 @@ JANE_LOTS = [
     lot("J4", "DOGE", 100_000, 200_000),  # 200,000 DOGE at $0.10 = 20,000: loss 80,000
 ]  # total unrealized loss 287,000
 JANE_PRICES = {"ETH": 1_000, "SOL": 100, "AVAX": 20, "DOGE": "0.10"}
-JANE = Profile(tax_year=2025, filing_status="single", ordinary_income=1_000_000,
-               realized_short_term=10_000, as_of_date=AS_OF, fee_rate=0,
-               carryforward_value="0.2", rebuy=True)
+JANE = Profile(
+    tax_year=2025,
+    filing_status="single",
+    ordinary_income=1_000_000,
+    realized_short_term=10_000,
+    as_of_date=AS_OF,
+    fee_rate=0,
+    carryforward_value="0.2",
+    rebuy=True,
+)
 
 
 def test_jane() -> None:
@@ -54,11 +70,19 @@ def test_jane() -> None:
 
 
 def test_brian() -> None:
-    profile = Profile(tax_year=2025, filing_status="Married filing jointly",
-                      ordinary_income=1_000_000, realized_long_term=600_000,
-                      as_of_date=AS_OF, fee_rate=0, carryforward_value=0)
-    lots = [lot("B1", "BTC", 900_000, 10, acquired="2021-11-10"),  # 10 BTC at 30,000: −600,000
-            lot("B2", "ETH", 15_000, 10, acquired="2025-11-20")]  # a gain lot: never sold
+    profile = Profile(
+        tax_year=2025,
+        filing_status="Married filing jointly",
+        ordinary_income=1_000_000,
+        realized_long_term=600_000,
+        as_of_date=AS_OF,
+        fee_rate=0,
+        carryforward_value=0,
+    )
+    lots = [
+        lot("B1", "BTC", 900_000, 10, acquired="2021-11-10"),  # 10 BTC at 30,000: −600,000
+        lot("B2", "ETH", 15_000, 10, acquired="2025-11-20"),
+    ]  # a gain lot: never sold
     plan = plan_harvest(R2025, profile, lots, {"BTC": 30_000, "ETH": 2_000})
     assert list(plan.sales.lot_id) == ["B1"]
     assert plan.sales.term[0] == "Long-term"
@@ -84,16 +108,25 @@ def _reconciles(plan, rules, profile_args) -> None:
     st_ = sum(sales[sales.term == "Short-term"].gain_loss, Decimal(0))
     lt_ = sum(sales[sales.term == "Long-term"].gain_loss, Decimal(0))
     before = compute_tax(rules, **profile_args)
-    after = compute_tax(rules, **{**profile_args,
-                                  "st_gain": profile_args.get("st_gain", 0) + st_,
-                                  "lt_gain": profile_args.get("lt_gain", 0) + lt_})
+    after = compute_tax(
+        rules,
+        **{
+            **profile_args,
+            "st_gain": profile_args.get("st_gain", 0) + st_,
+            "lt_gain": profile_args.get("lt_gain", 0) + lt_,
+        },
+    )
     assert s.tax_without_harvest == before.total_tax
     assert s.tax_with_harvest == after.total_tax
     assert s.tax_saved == before.total_tax - after.total_tax
     assert s.trading_costs == sum(sales.fees, Decimal(0))
     losses = sales[sales.gain_loss < 0]
-    assert s.loss_harvested_short_term == -sum(losses[losses.term == "Short-term"].gain_loss, Decimal(0))
-    assert s.loss_harvested_long_term == -sum(losses[losses.term == "Long-term"].gain_loss, Decimal(0))
+    assert s.loss_harvested_short_term == -sum(
+        losses[losses.term == "Short-term"].gain_loss, Decimal(0)
+    )
+    assert s.loss_harvested_long_term == -sum(
+        losses[losses.term == "Long-term"].gain_loss, Decimal(0)
+    )
     for row in sales.itertuples():
         assert row.proceeds - row.cost_basis == row.gain_loss
 
@@ -113,13 +146,21 @@ def portfolios(draw):
         price = draw(st.decimals(min_value=0, max_value=500, places=2))
         qty = Decimal(1) if nft else draw(st.decimals(min_value=1, max_value=200, places=0))
         basis = qty * price + draw(st.decimals(min_value=-5000, max_value=60000, places=2))
-        lots.append(lot(f"L{i}", asset, max(basis, Decimal(0)), qty,
-                        acquired=draw(st.sampled_from(["2024-06-01", "2025-05-01", "2024-12-01"])),
-                        cls="NFT" if nft else "Crypto",
-                        wallet=draw(st.sampled_from(["Coinbase", "Ledger"]))))
+        lots.append(
+            lot(
+                f"L{i}",
+                asset,
+                max(basis, Decimal(0)),
+                qty,
+                acquired=draw(st.sampled_from(["2024-06-01", "2025-05-01", "2024-12-01"])),
+                cls="NFT" if nft else "Crypto",
+                wallet=draw(st.sampled_from(["Coinbase", "Ledger"])),
+            )
+        )
         prices[asset] = price
     profile = dict(
-        tax_year=2025, as_of_date=AS_OF,
+        tax_year=2025,
+        as_of_date=AS_OF,
         filing_status=draw(st.sampled_from(FILING_STATUSES)),
         ordinary_income=draw(st.sampled_from([0, 30_000, 95_000, 180_000, 450_000, 900_000])),
         realized_short_term=draw(st.sampled_from([0, -4_000, 12_000, 70_000])),
@@ -143,7 +184,9 @@ def _brute(profile, lots, prices, plan) -> Decimal:
         nft = row["asset_class"] == "NFT"
         mult = 2 if profile["rebuy"] and not nft else 1
         term = "long" if dt.date.fromisoformat(row["acquired"]) < dt.date(2024, 12, 1) else "short"
-        cands.append(Candidate(i, term, loss, Decimal(str(profile["fee_rate"])) * mv * mult, not nft))
+        cands.append(
+            Candidate(i, term, loss, Decimal(str(profile["fee_rate"])) * mv * mult, not nft)
+        )
     from tlh_xl.tax import TaxInputs
 
     base = TaxInputs(
@@ -167,10 +210,17 @@ def test_net_benefit_equals_exhaustive_search(case) -> None:
     # decimals; its net benefit stays within that rounding of the exact optimum.
     benefit = plan.summary.net_benefit if len(plan.sales) else Decimal(0)
     assert abs(benefit - best) <= Decimal("0.03") + Decimal("0.01") * len(plan.sales)
-    _reconciles(plan, R2025, dict(
-        filing_status=profile["filing_status"], ordinary_income=profile["ordinary_income"],
-        st_gain=profile["realized_short_term"], lt_gain=profile["realized_long_term"],
-        qualified_dividends=profile["qualified_dividends"]))
+    _reconciles(
+        plan,
+        R2025,
+        dict(
+            filing_status=profile["filing_status"],
+            ordinary_income=profile["ordinary_income"],
+            st_gain=profile["realized_short_term"],
+            lt_gain=profile["realized_long_term"],
+            qualified_dividends=profile["qualified_dividends"],
+        ),
+    )
     # Per-wallet identification: each sale is one lot, in that lot's own wallet.
     by_id = {row["lot_id"]: row for row in lots}
     for sale in plan.sales.itertuples():
@@ -194,16 +244,24 @@ def test_excluded_lot_stays_unsold() -> None:
 
 
 def test_min_benefit_suppresses_a_small_plan() -> None:
-    profile = Profile(tax_year=2025, filing_status="single", ordinary_income=50_000,
-                      as_of_date=AS_OF, fee_rate=0, carryforward_value=0, min_benefit=1_000)
+    profile = Profile(
+        tax_year=2025,
+        filing_status="single",
+        ordinary_income=50_000,
+        as_of_date=AS_OF,
+        fee_rate=0,
+        carryforward_value=0,
+        min_benefit=1_000,
+    )
     plan = plan_harvest(R2025, profile, [lot("S1", "SOL", 2_000, 10)], {"SOL": 100})
     assert plan.sales.empty  # saves 22% × 1,000 = 220 < 1,000
     assert "below your minimum" in plan.messages[0]
 
 
 def test_deadline_passed() -> None:
-    late = Profile(tax_year=2025, filing_status="single", ordinary_income=1,
-                   as_of_date="2026-01-02")
+    late = Profile(
+        tax_year=2025, filing_status="single", ordinary_income=1, as_of_date="2026-01-02"
+    )
     with pytest.raises(InputError, match=r"deadline for tax year 2025 \(Dec 31, 2025"):
         plan_harvest(R2025, late, JANE_LOTS, JANE_PRICES)
 
@@ -225,7 +283,9 @@ def test_bad_lots_name_the_lot_and_field() -> None:
 
 
 def test_missing_price_is_flagged_not_sold() -> None:
-    plan = plan_harvest(R2025, JANE, JANE_LOTS, {k: v for k, v in JANE_PRICES.items() if k != "SOL"})
+    plan = plan_harvest(
+        R2025, JANE, JANE_LOTS, {k: v for k, v in JANE_PRICES.items() if k != "SOL"}
+    )
     assert "J2" not in set(plan.sales.lot_id)
     assert plan.positions.set_index("lot_id")["flags"]["J2"] == "no price for SOL"
 
@@ -235,8 +295,9 @@ def test_missing_price_is_flagged_not_sold() -> None:
 
 def _rules_with_crypto_wash_sale(tmp_path: Path):
     text = (RULES / "us" / "2025.yaml").read_text(encoding="utf-8")
-    text = text.replace("crypto: {applies: false, window_days: 30}",
-                        "crypto: {applies: true, window_days: 30}")
+    text = text.replace(
+        "crypto: {applies: false, window_days: 30}", "crypto: {applies: true, window_days: 30}"
+    )
     path = tmp_path / "us" / "2025.yaml"
     path.parent.mkdir(parents=True)
     path.write_text(text, encoding="utf-8")
@@ -255,8 +316,10 @@ def test_wash_sale_switched_on_for_crypto(tmp_path: Path) -> None:
 
 
 def test_wash_sale_groups_for_securities() -> None:
-    lots = [lot("E1", "IBIT", 30_000, 1_000, cls="Security", acquired="2025-01-10"),
-            lot("E2", "FBTC", 5_000, 100, cls="Security", acquired="2025-11-25")]
+    lots = [
+        lot("E1", "IBIT", 30_000, 1_000, cls="Security", acquired="2025-01-10"),
+        lot("E2", "FBTC", 5_000, 100, cls="Security", acquired="2025-11-25"),
+    ]
     plan = plan_harvest(R2025, JANE, lots, {"IBIT": 20, "FBTC": 60})
     assert plan.sales.empty  # FBTC bought 6 days ago is substantially identical to IBIT
     assert "wash sale: FBTC bought 2025-11-25" in plan.positions.set_index("lot_id")["flags"]["E1"]
@@ -265,8 +328,14 @@ def test_wash_sale_groups_for_securities() -> None:
 
 
 def test_gain_harvesting_fills_the_zero_bracket() -> None:
-    profile = Profile(tax_year=2025, filing_status="single", ordinary_income=40_000,
-                      as_of_date=AS_OF, fee_rate=0, harvest_gains=True)
+    profile = Profile(
+        tax_year=2025,
+        filing_status="single",
+        ordinary_income=40_000,
+        as_of_date=AS_OF,
+        fee_rate=0,
+        harvest_gains=True,
+    )
     lots = [lot("G1", "BTC", 10_000, 1, acquired="2020-01-01")]  # 1 BTC at 90,000: +80,000
     plan = plan_harvest(R2025, profile, lots, {"BTC": 90_000})
     # taxable income 40,000 − 15,750 = 24,250; the 0% bracket runs to 48,350: room 24,100

@@ -14,7 +14,7 @@ from tlh_xl.tax import TaxInputs
 from .bruteforce import Brute
 
 RULES = {y: load_rules(y) for y in (2024, 2025, 2026)}
-cents = lambda lo, hi: st.decimals(min_value=lo, max_value=hi, places=2)  # noqa: E731
+cents = lambda lo, hi: st.decimals(min_value=lo, max_value=hi, places=2)
 
 
 @st.composite
@@ -27,12 +27,30 @@ def portfolios(draw):
         proceeds = draw(cents(Decimal("0"), Decimal("80000")))
         rate = Decimal("0.01") if fees else Decimal(0)
         mult = draw(st.sampled_from([1, 2]))
-        lots.append(Candidate(i, draw(st.sampled_from(["short", "long"])), loss,
-                              proceeds * rate * mult, draw(st.booleans()) or not fees))
+        lots.append(
+            Candidate(
+                i,
+                draw(st.sampled_from(["short", "long"])),
+                loss,
+                proceeds * rate * mult,
+                draw(st.booleans()) or not fees,
+            )
+        )
     base = TaxInputs(
         filing_status=draw(st.sampled_from(FILING_STATUSES)),
-        ordinary_income=draw(st.sampled_from([Decimal(0), Decimal(9_000), Decimal(45_000), Decimal(120_000),
-                                               Decimal(260_000), Decimal(700_000)]) ) + draw(cents(0, 5000)),
+        ordinary_income=draw(
+            st.sampled_from(
+                [
+                    Decimal(0),
+                    Decimal(9_000),
+                    Decimal(45_000),
+                    Decimal(120_000),
+                    Decimal(260_000),
+                    Decimal(700_000),
+                ]
+            )
+        )
+        + draw(cents(0, 5000)),
         st_gain=draw(st.one_of(st.just(Decimal(0)), cents(-20000, 80000))),
         lt_gain=draw(st.one_of(st.just(Decimal(0)), cents(-20000, 120000))),
         qualified_dividends=draw(st.one_of(st.just(Decimal(0)), cents(0, 20000))),

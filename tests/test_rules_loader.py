@@ -155,13 +155,21 @@ PUBLISHED = [
     (2023, "standard_deduction.amount.single", 13_850),
     (2023, "capital_gains.thresholds.married_joint", [0, 89_250, 553_850]),
     (2024, "standard_deduction.amount.head_of_household", 21_900),
-    (2024, "ordinary_income.thresholds.single", [0, 11_600, 47_150, 100_525, 191_950, 243_725, 609_350]),
+    (
+        2024,
+        "ordinary_income.thresholds.single",
+        [0, 11_600, 47_150, 100_525, 191_950, 243_725, 609_350],
+    ),
     (2025, "standard_deduction.amount.single", 15_750),
     (2025, "standard_deduction.amount.married_joint", 31_500),
     (2025, "standard_deduction.amount.head_of_household", 23_625),
     (2025, "capital_gains.thresholds.single", [0, 48_350, 533_400]),
     (2026, "standard_deduction.amount.single", 16_100),
-    (2026, "ordinary_income.thresholds.married_joint", [0, 24_800, 100_800, 211_400, 403_550, 512_450, 768_700]),
+    (
+        2026,
+        "ordinary_income.thresholds.married_joint",
+        [0, 24_800, 100_800, 211_400, 403_550, 512_450, 768_700],
+    ),
     (2026, "capital_gains.thresholds.head_of_household", [0, 66_200, 579_600]),
 ]
 

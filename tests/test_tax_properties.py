@@ -49,8 +49,13 @@ def test_tax_is_never_negative_and_loss_deduction_within_limit(s: dict) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(scenario, st.sampled_from(["ordinary_income", "st_gain", "lt_gain",
-                                  "collectibles_gain", "qualified_dividends"]), bump)
+@given(
+    scenario,
+    st.sampled_from(
+        ["ordinary_income", "st_gain", "lt_gain", "collectibles_gain", "qualified_dividends"]
+    ),
+    bump,
+)
 def test_tax_never_falls_as_income_or_gains_rise(s: dict, field: str, more: Decimal) -> None:
     assert _tax(s, **{field: s[field] + more}).total_tax >= _tax(s).total_tax
 
@@ -94,7 +99,9 @@ def test_worksheets_agree_without_28_percent_gain(
 def test_collectibles_never_taxed_above_28_percent_when_ordinary_rate_is_higher() -> None:
     rules = RULES[2025]
     base = compute_tax(rules, filing_status="single", ordinary_income=1_000_000)
-    more = compute_tax(rules, filing_status="single", ordinary_income=1_000_000, collectibles_gain=10_000)
+    more = compute_tax(
+        rules, filing_status="single", ordinary_income=1_000_000, collectibles_gain=10_000
+    )
     # 28% + 3.8% NIIT on the extra 10,000
     assert more.total_tax - base.total_tax == Decimal("3180.00")
     assert more.method == "Schedule D Tax Worksheet"

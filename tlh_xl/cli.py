@@ -104,7 +104,8 @@ def _cmd_rules_list(args: argparse.Namespace) -> int:
     for s in sources:
         try:
             rules = parse_rules_file(s.path)
-            status, verified = rules.status, str(rules.last_verified or "-")
+            status: str = rules.status
+            verified = str(rules.last_verified or "-")
         except Exception:  # a broken file is still listed; 'rules check' explains it
             status, verified = "INVALID", "-"
         print(f"{s.year:<6}{s.jurisdiction:<6}{status:<11}{verified:<12}{s.origin:<15}{s.path}")
@@ -163,8 +164,10 @@ def _cmd_rules_check(args: argparse.Namespace) -> int:
             failed += 1
             continue
         if rules.status == "projected":
-            print(f"{name}: ok, but projected: verify against the Revenue Procedure, then set "
-                  "status: official and last_verified")
+            print(
+                f"{name}: ok, but projected: verify against the Revenue Procedure, then set "
+                "status: official and last_verified"
+            )
         else:
             print(f"{name}: ok ({rules.describe()}, verified {rules.last_verified})")
     return 2 if failed else 0
@@ -217,21 +220,34 @@ def _build_parser() -> argparse.ArgumentParser:
     )
 
     tax = sub.add_parser(
-        "tax", parents=[rules_dir], help="one-off federal tax computation",
+        "tax",
+        parents=[rules_dir],
+        help="one-off federal tax computation",
         description="Federal regular income tax plus NIIT for one year and filing status.",
     )
     tax.add_argument("--year", type=int, required=True, help="tax year, e.g. 2025")
-    tax.add_argument("--status", required=True,
-                     help="filing status: single, married_joint (or 'Married filing jointly'), "
-                          "married_separate, head_of_household, qualifying_surviving_spouse")
+    tax.add_argument(
+        "--status",
+        required=True,
+        help="filing status: single, married_joint (or 'Married filing jointly'), "
+        "married_separate, head_of_household, qualifying_surviving_spouse",
+    )
     tax.add_argument("--income", required=True, help="ordinary income before the deduction")
     tax.add_argument("--st", default="0", help="net short-term gain (negative for a loss)")
     tax.add_argument("--lt", default="0", help="net long-term gain (negative for a loss)")
     tax.add_argument("--qualified-dividends", default="0", metavar="AMOUNT")
-    tax.add_argument("--collectibles", default="0", metavar="AMOUNT",
-                     help="long-term collectibles gain (28%% group), besides --lt")
-    tax.add_argument("--deduction", default=None, metavar="AMOUNT",
-                     help="itemized deduction (default: the standard deduction)")
+    tax.add_argument(
+        "--collectibles",
+        default="0",
+        metavar="AMOUNT",
+        help="long-term collectibles gain (28%% group), besides --lt",
+    )
+    tax.add_argument(
+        "--deduction",
+        default=None,
+        metavar="AMOUNT",
+        help="itemized deduction (default: the standard deduction)",
+    )
     tax.add_argument("--st-carryforward", default="0", metavar="AMOUNT")
     tax.add_argument("--lt-carryforward", default="0", metavar="AMOUNT")
     tax.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -287,6 +303,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if os.environ.get("TLH_DEBUG"):
             raise
-        print(f"{PROG}: unexpected error ({type(exc).__name__}: {exc}); "
-              "rerun with TLH_DEBUG=1 and report it", file=sys.stderr)
+        print(
+            f"{PROG}: unexpected error ({type(exc).__name__}: {exc}); "
+            "rerun with TLH_DEBUG=1 and report it",
+            file=sys.stderr,
+        )
         return 1

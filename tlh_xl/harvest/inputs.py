@@ -59,9 +59,7 @@ def parse_asset_class(value: object, where: str = "asset class") -> AssetClass:
     try:
         return aliases[text]
     except KeyError:
-        raise InputError(
-            f"{where}: {value!r} is not one of {', '.join(ASSET_CLASSES)}"
-        ) from None
+        raise InputError(f"{where}: {value!r} is not one of {', '.join(ASSET_CLASSES)}") from None
 
 
 @dataclass(frozen=True)
@@ -85,7 +83,7 @@ class Profile:
 
     filing_status: str
     ordinary_income: Number
-    tax_year: int | None = None
+    tax_year: int | str | None = None
     qualified_dividends: Number | None = None
     deduction: Number | None = None
     realized_short_term: Number | None = None
@@ -170,8 +168,8 @@ def resolve_profile(profile: Profile, today: dt.date | None = None) -> ResolvedP
         if profile.as_of_date not in (None, "")
         else (today or dt.date.today())
     )
-    year_value = profile.tax_year
-    if year_value in (None, ""):
+    year_value: object = profile.tax_year
+    if year_value is None or year_value == "":
         year = as_of.year
     else:
         try:

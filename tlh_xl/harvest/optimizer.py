@@ -48,7 +48,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from itertools import combinations
+from itertools import combinations, pairwise
 from typing import Literal
 
 from ..money import ZERO
@@ -134,7 +134,9 @@ def _break_constants(rules: Rules, base: TaxInputs) -> set[Decimal]:
     """Values of a, b and a+b at which the tax can bend (a superset is harmless)."""
     status = base.filing_status
     oi, qd = base.ordinary_income, base.qualified_dividends
-    ded = base.deduction if base.deduction is not None else rules.standard_deduction.amount.of(status)
+    ded = (
+        base.deduction if base.deduction is not None else rules.standard_deduction.amount.of(status)
+    )
     limit = rules.capital_loss.limit.of(status)
     levels = set(rules.ordinary_income.thresholds.of(status))
     levels |= set(rules.capital_gains.thresholds.of(status))
@@ -175,12 +177,14 @@ class _Search:
         return max(self.g(ls, ll)) - self.short.cost_at(ls) - self.long.cost_at(ll)
 
     # One-dimensional searches. Each returns candidate points and the slopes of G seen.
-    def along_long(self, ls: Decimal, breaks: Iterable[Decimal]) -> tuple[set[tuple[Decimal, Decimal]], set[Decimal]]:
+    def along_long(
+        self, ls: Decimal, breaks: Iterable[Decimal]
+    ) -> tuple[set[tuple[Decimal, Decimal]], set[Decimal]]:
         """Ls fixed; Ll varies over [0, total long-term loss]."""
         ys = sorted({y for y in breaks if 0 < y < self.long.total} | {ZERO, self.long.total})
         points: set[tuple[Decimal, Decimal]] = {(ls, y) for y in ys}
         slopes: set[Decimal] = set()
-        for y0, y1 in zip(ys, ys[1:]):
+        for y0, y1 in pairwise(ys):
             g0, g1 = self.g(ls, y0), self.g(ls, y1)
             for branch in (0, 1):
                 slope = (g1[branch] - g0[branch]) / (y1 - y0)
@@ -188,12 +192,14 @@ class _Search:
                 points.add((ls, min(max(self.long.cross(slope), y0), y1)))
         return points, slopes
 
-    def along_short(self, ll: Decimal, breaks: Iterable[Decimal]) -> tuple[set[tuple[Decimal, Decimal]], set[Decimal]]:
+    def along_short(
+        self, ll: Decimal, breaks: Iterable[Decimal]
+    ) -> tuple[set[tuple[Decimal, Decimal]], set[Decimal]]:
         """Ll fixed; Ls varies over [0, total short-term loss]."""
         xs = sorted({x for x in breaks if 0 < x < self.short.total} | {ZERO, self.short.total})
         points: set[tuple[Decimal, Decimal]] = {(x, ll) for x in xs}
         slopes: set[Decimal] = set()
-        for x0, x1 in zip(xs, xs[1:]):
+        for x0, x1 in pairwise(xs):
             g0, g1 = self.g(x0, ll), self.g(x1, ll)
             for branch in (0, 1):
                 slope = (g1[branch] - g0[branch]) / (x1 - x0)
@@ -201,7 +207,9 @@ class _Search:
                 points.add((min(max(self.short.cross(slope), x0), x1), ll))
         return points, slopes
 
-    def along_diagonal(self, total: Decimal, breaks: Iterable[Decimal]) -> tuple[set[tuple[Decimal, Decimal]], set[Decimal]]:
+    def along_diagonal(
+        self, total: Decimal, breaks: Iterable[Decimal]
+    ) -> tuple[set[tuple[Decimal, Decimal]], set[Decimal]]:
         """Ls + Ll = total; t = Ls varies."""
         lo, hi = max(ZERO, total - self.long.total), min(self.short.total, total)
         if lo > hi:
@@ -209,7 +217,7 @@ class _Search:
         ts = sorted({t for t in breaks if lo < t < hi} | {lo, hi})
         points: set[tuple[Decimal, Decimal]] = {(t, total - t) for t in ts}
         slopes: set[Decimal] = set()
-        for t0, t1 in zip(ts, ts[1:]):
+        for t0, t1 in pairwise(ts):
             g0, g1 = self.g(t0, total - t0), self.g(t1, total - t1)
             for branch in (0, 1):
                 slope = (g1[branch] - g0[branch]) / (t1 - t0)

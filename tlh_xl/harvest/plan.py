@@ -18,25 +18,57 @@ from ..errors import InputError
 from ..money import ZERO, cents
 from ..rulebook.model import Rules
 from ..tax.compute import TaxInputs, compute_tax, evaluate
-from .inputs import RULE_KEYS, Lot, Profile, ResolvedProfile, parse_lots, parse_prices, resolve_profile
+from .inputs import (
+    RULE_KEYS,
+    Lot,
+    Profile,
+    ResolvedProfile,
+    parse_lots,
+    parse_prices,
+    resolve_profile,
+)
 from .optimizer import Candidate, optimize
 from .positions import Position, value_positions
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["SALE_COLUMNS", "POSITION_COLUMNS", "HarvestPlan", "Sale", "Summary", "plan_harvest"]
+__all__ = ["POSITION_COLUMNS", "SALE_COLUMNS", "HarvestPlan", "Sale", "Summary", "plan_harvest"]
 
 QUANTUM = Decimal("0.00000001")  # quantities to 8 decimals (one satoshi)
 
 SALE_COLUMNS = (
-    "lot_id", "asset", "wallet", "tx_id", "acquired", "sell_date", "sell_quantity",
-    "proceeds", "cost_basis", "gain_loss", "term", "fees", "rebuy_on", "note",
+    "lot_id",
+    "asset",
+    "wallet",
+    "tx_id",
+    "acquired",
+    "sell_date",
+    "sell_quantity",
+    "proceeds",
+    "cost_basis",
+    "gain_loss",
+    "term",
+    "fees",
+    "rebuy_on",
+    "note",
 )
 POSITION_COLUMNS = (
-    "lot_id", "asset", "asset_class", "wallet", "tx_id", "acquired", "quantity", "cost_basis",
-    "price", "market_value", "unrealized_gain_loss", "term", "long_term_on",
-    "days_to_long_term", "flags",
+    "lot_id",
+    "asset",
+    "asset_class",
+    "wallet",
+    "tx_id",
+    "acquired",
+    "quantity",
+    "cost_basis",
+    "price",
+    "market_value",
+    "unrealized_gain_loss",
+    "term",
+    "long_term_on",
+    "days_to_long_term",
+    "flags",
 )
 
 
@@ -94,25 +126,38 @@ class HarvestPlan:
     def sales(self) -> pd.DataFrame:
         import pandas as pd
 
-        return pd.DataFrame([asdict(s) for s in self.sale_records], columns=list(SALE_COLUMNS))
+        frame: pd.DataFrame = pd.DataFrame(
+            [asdict(s) for s in self.sale_records], columns=list(SALE_COLUMNS)
+        )
+        return frame
 
     @property
     def positions(self) -> pd.DataFrame:
         import pandas as pd
 
-        return pd.DataFrame([_position_row(p) for p in self.position_records],
-                            columns=list(POSITION_COLUMNS))
+        frame: pd.DataFrame = pd.DataFrame(
+            [_position_row(p) for p in self.position_records], columns=list(POSITION_COLUMNS)
+        )
+        return frame
 
 
 def _position_row(p: Position) -> dict[str, Any]:
     lot = p.lot
     return {
-        "lot_id": lot.lot_id, "asset": lot.asset, "asset_class": lot.asset_class,
-        "wallet": lot.wallet, "tx_id": lot.tx_id, "acquired": lot.acquired,
-        "quantity": lot.quantity, "cost_basis": lot.cost_basis, "price": p.price,
-        "market_value": p.market_value, "unrealized_gain_loss": p.unrealized,
+        "lot_id": lot.lot_id,
+        "asset": lot.asset,
+        "asset_class": lot.asset_class,
+        "wallet": lot.wallet,
+        "tx_id": lot.tx_id,
+        "acquired": lot.acquired,
+        "quantity": lot.quantity,
+        "cost_basis": lot.cost_basis,
+        "price": p.price,
+        "market_value": p.market_value,
+        "unrealized_gain_loss": p.unrealized,
         "term": "Long-term" if p.term == "long" else "Short-term",
-        "long_term_on": p.long_term_on, "days_to_long_term": p.days_to_long_term,
+        "long_term_on": p.long_term_on,
+        "days_to_long_term": p.days_to_long_term,
         "flags": "; ".join(p.flags),
     }
 
@@ -124,8 +169,11 @@ def _money(value: Decimal) -> str:
 def _default_carryforward_value(rules: Rules, rp: ResolvedProfile) -> Decimal:
     """The long-term marginal rate (regular + NIIT) on the same income with no gains."""
     clean = compute_tax(
-        rules, filing_status=rp.filing_status, ordinary_income=rp.ordinary_income,
-        qualified_dividends=rp.qualified_dividends, deduction=rp.deduction,
+        rules,
+        filing_status=rp.filing_status,
+        ordinary_income=rp.ordinary_income,
+        qualified_dividends=rp.qualified_dividends,
+        deduction=rp.deduction,
     )
     return clean.marginal_long_term_rate
 
@@ -201,7 +249,9 @@ def _describe(
     e0, e1 = evaluate(rules, before), evaluate(rules, after)
     saved = e0.total_tax - e1.total_tax
     if amount > 0:  # a gain (gain harvesting)
-        return f"long-term gain taxed at 0%: resets the basis; tax this year {_money(cents(-saved))}"
+        return (
+            f"long-term gain taxed at 0%: resets the basis; tax this year {_money(cents(-saved))}"
+        )
     loss = -amount
     n0, n1 = e0.netting, e1.netting
     gains_offset = max(ZERO, n0.combined) - max(ZERO, n1.combined)
@@ -266,19 +316,30 @@ def plan_harvest(
         assert p.market_value is not None and p.unrealized is not None
         rebought = rp.rebuy and not p.lot.is_nft
         cost = rp.fee_rate * p.market_value * (2 if rebought else 1)
-        candidates.append(Candidate(index, "short" if p.term == "short" else "long",
-                                    -p.unrealized, cost, not p.lot.is_nft))
+        candidates.append(
+            Candidate(
+                index,
+                "short" if p.term == "short" else "long",
+                -p.unrealized,
+                cost,
+                not p.lot.is_nft,
+            )
+        )
     solution = optimize(rules, base, cv, candidates)
     messages: list[str] = []
     fractions = solution.fractions
     if solution.objective <= 0 or solution.objective < rp.min_benefit:
         if candidates and solution.objective > 0:
-            messages.append(f"best net benefit {_money(cents(solution.objective))} is below "
-                            f"your minimum {_money(rp.min_benefit)}: no sales suggested")
+            messages.append(
+                f"best net benefit {_money(cents(solution.objective))} is below "
+                f"your minimum {_money(rp.min_benefit)}: no sales suggested"
+            )
         fractions = {}
     if not solution.exact:
-        messages.append("more NFTs at a loss than can be searched exhaustively; "
-                        "the NFT choice is the best of the cheapest ten")
+        messages.append(
+            "more NFTs at a loss than can be searched exhaustively; "
+            "the NFT choice is the best of the cheapest ten"
+        )
 
     chosen = [(positions[k], f) for k, f in fractions.items() if f > 0]
     # Short-term first, then by size of loss: the order the notes are written in.
@@ -302,8 +363,9 @@ def _add(x: TaxInputs, sale: Sale) -> TaxInputs:
     return replace(x, lt_gain=x.lt_gain + sale.gain_loss)
 
 
-def _make_sale(rules: Rules, rp: ResolvedProfile, p: Position, fraction: Decimal,
-               running: TaxInputs) -> Sale:
+def _make_sale(
+    rules: Rules, rp: ResolvedProfile, p: Position, fraction: Decimal, running: TaxInputs
+) -> Sale:
     lot = p.lot
     assert p.price is not None
     qty, proceeds, basis = _sell(lot, p.price, fraction)
@@ -312,31 +374,58 @@ def _make_sale(rules: Rules, rp: ResolvedProfile, p: Position, fraction: Decimal
     fees = cents(rp.fee_rate * proceeds * (2 if rebought else 1))
     gain = proceeds - basis
     short = p.term == "short"
-    after = replace(running, st_gain=running.st_gain + gain) if short else replace(
-        running, lt_gain=running.lt_gain + gain)
+    after = (
+        replace(running, st_gain=running.st_gain + gain)
+        if short
+        else replace(running, lt_gain=running.lt_gain + gain)
+    )
     notes = [_describe(rules, running, after, short, gain)]
     if qty < lot.quantity:
         notes.append(f"sell {qty.normalize():f} of {lot.quantity.normalize():f}")
     if short:
         notes.append(f"turns long-term on {p.long_term_on}")
     if p.price == 0:
-        notes.append("worthless: sell or exchange it for a token amount; abandoning it gives no deduction")
+        notes.append(
+            "worthless: sell or exchange it for a token amount; abandoning it gives no deduction"
+        )
     if rebuy_note:
         notes.append(rebuy_note)
     return Sale(
-        lot_id=lot.lot_id, asset=lot.asset, wallet=lot.wallet, tx_id=lot.tx_id,
-        acquired=lot.acquired, sell_date=rp.as_of_date, sell_quantity=qty, proceeds=proceeds,
-        cost_basis=basis, gain_loss=gain, term="Short-term" if short else "Long-term",
-        fees=fees, rebuy_on=rebuy_on, note="; ".join(notes),
+        lot_id=lot.lot_id,
+        asset=lot.asset,
+        wallet=lot.wallet,
+        tx_id=lot.tx_id,
+        acquired=lot.acquired,
+        sell_date=rp.as_of_date,
+        sell_quantity=qty,
+        proceeds=proceeds,
+        cost_basis=basis,
+        gain_loss=gain,
+        term="Short-term" if short else "Long-term",
+        fees=fees,
+        rebuy_on=rebuy_on,
+        note="; ".join(notes),
     )
 
 
-def _harvest_gains(rules: Rules, rp: ResolvedProfile, positions: Sequence[Position],
-                   sold: set[str], running: TaxInputs) -> list[Sale]:
+def _harvest_gains(
+    rules: Rules,
+    rp: ResolvedProfile,
+    positions: Sequence[Position],
+    sold: set[str],
+    running: TaxInputs,
+) -> list[Sale]:
     """Realize long-term gains while they add no tax and use up no carryforward."""
-    pool = [p for p in positions
-            if p.lot.lot_id not in sold and not p.lot.exclude and not p.lot.is_nft
-            and p.term == "long" and p.unrealized is not None and p.unrealized > 0]
+    pool = [
+        p
+        for p in positions
+        if p.lot.lot_id not in sold
+        and not p.lot.exclude
+        and not p.lot.is_nft
+        and p.term == "long"
+        and p.unrealized is not None
+        and p.unrealized > 0
+    ]
     if not pool:
         return []
     e0 = evaluate(rules, running)
@@ -375,14 +464,18 @@ def _harvest_gains(rules: Rules, rp: ResolvedProfile, positions: Sequence[Positi
     return out
 
 
-def _summarize(rules: Rules, rp: ResolvedProfile, base: TaxInputs, cv: Decimal,
-               sales: Sequence[Sale]) -> Summary:
+def _summarize(
+    rules: Rules, rp: ResolvedProfile, base: TaxInputs, cv: Decimal, sales: Sequence[Sale]
+) -> Summary:
     st = sum((s.gain_loss for s in sales if s.term == "Short-term"), ZERO)
     lt = sum((s.gain_loss for s in sales if s.term == "Long-term"), ZERO)
     args: dict[str, Any] = dict(
-        filing_status=rp.filing_status, ordinary_income=rp.ordinary_income,
-        qualified_dividends=rp.qualified_dividends, deduction=rp.deduction,
-        st_carryforward=rp.carryforward_short_term, lt_carryforward=rp.carryforward_long_term,
+        filing_status=rp.filing_status,
+        ordinary_income=rp.ordinary_income,
+        qualified_dividends=rp.qualified_dividends,
+        deduction=rp.deduction,
+        st_carryforward=rp.carryforward_short_term,
+        lt_carryforward=rp.carryforward_long_term,
     )
     without = compute_tax(rules, st_gain=base.st_gain, lt_gain=base.lt_gain, **args)
     with_ = compute_tax(rules, st_gain=base.st_gain + st, lt_gain=base.lt_gain + lt, **args)
@@ -398,10 +491,12 @@ def _summarize(rules: Rules, rp: ResolvedProfile, base: TaxInputs, cv: Decimal,
         tax_saved=saved,
         trading_costs=costs,
         net_benefit=saved - costs + cents(cv * added),
-        loss_harvested_short_term=-sum((s.gain_loss for s in sales
-                                        if s.term == "Short-term" and s.gain_loss < 0), ZERO),
-        loss_harvested_long_term=-sum((s.gain_loss for s in sales
-                                       if s.term == "Long-term" and s.gain_loss < 0), ZERO),
+        loss_harvested_short_term=-sum(
+            (s.gain_loss for s in sales if s.term == "Short-term" and s.gain_loss < 0), ZERO
+        ),
+        loss_harvested_long_term=-sum(
+            (s.gain_loss for s in sales if s.term == "Long-term" and s.gain_loss < 0), ZERO
+        ),
         ordinary_income_offset=with_.capital_loss_deduction,
         carryforward_out_short_term=with_.st_carryforward_out,
         carryforward_out_long_term=with_.lt_carryforward_out,

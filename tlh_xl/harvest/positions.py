@@ -82,15 +82,19 @@ def value_positions(
         if wash.applies:
             window = dt.timedelta(days=wash.window_days)
             if as_of - lot.acquired <= window:
-                flags.append(f"bought within {wash.window_days} days: wash-sale window "
-                             f"until {lot.acquired + window}")
+                flags.append(
+                    f"bought within {wash.window_days} days: wash-sale window "
+                    f"until {lot.acquired + window}"
+                )
             group = by_group[groups.get(lot.asset.upper(), lot.asset.upper())]
             recent = [o for o in group if o is not lot and as_of - window <= o.acquired <= as_of]
             if recent and unrealized is not None and unrealized < 0:
                 last = max(recent, key=lambda o: o.acquired)
                 until = last.acquired + window
-                reason = (f"wash sale: {last.asset} bought {last.acquired} (lot {last.lot_id}); "
-                          f"a loss sale before {until + dt.timedelta(days=1)} would be disallowed")
+                reason = (
+                    f"wash sale: {last.asset} bought {last.acquired} (lot {last.lot_id}); "
+                    f"a loss sale before {until + dt.timedelta(days=1)} would be disallowed"
+                )
                 flags.append(reason)
         if lot.exclude:
             flags.append("excluded by you")

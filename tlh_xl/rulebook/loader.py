@@ -33,7 +33,7 @@ def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
     try:
         return Decimal(text)
     except ArithmeticError:  # .inf, .nan: let validation reject them
-        return float(loader.construct_yaml_float(node))  # type: ignore[no-untyped-call]
+        return float(loader.construct_yaml_float(node))
 
 
 _DecimalSafeLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
@@ -56,8 +56,9 @@ def _walk(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], where: str)
                     f"{where}:{line} {dotted}: duplicate key (first given on line {seen[key]})"
                 )
             seen[key] = line
-            _walk(value_node, (*path, key), lines, where)
-            lines[(*path, key)] = line
+            child = (*path, key)
+            _walk(value_node, child, lines, where)
+            lines[child] = line
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _walk(item, (*path, index), lines, where)
@@ -82,7 +83,7 @@ def read_yaml_with_lines(text: str, where: str) -> tuple[Any, dict[KeyPath, int]
             _walk(node, (), lines, where)
             data = loader.construct_document(node)
         finally:
-            loader.dispose()  # type: ignore[no-untyped-call]
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1

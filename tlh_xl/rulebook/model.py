@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -62,7 +63,7 @@ def _number(value: Any) -> Any:
 def _increasing(values: list[Decimal]) -> list[Decimal]:
     if not values or values[0] != 0:
         raise ValueError("the first threshold must be 0 (where the lowest rate starts)")
-    for lower, upper in zip(values, values[1:]):
+    for lower, upper in pairwise(values):
         if upper <= lower:
             raise ValueError(f"values must increase ({upper} follows {lower})")
     return values
@@ -131,7 +132,7 @@ class _RateSchedule(_Strict):
                     f"thresholds.{status} has {count} values but there are "
                     f"{len(self.rates)} rates; give one threshold per rate"
                 )
-        for lower, upper in zip(self.rates, self.rates[1:]):
+        for lower, upper in pairwise(self.rates):
             if upper <= lower:
                 raise ValueError(f"rates must increase ({upper} follows {lower})")
         return self

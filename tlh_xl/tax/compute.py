@@ -113,7 +113,9 @@ def evaluate(rules: Rules, x: TaxInputs) -> Exact:
         rules.capital_loss.limit.of(status),
     )
     agi = x.ordinary_income + x.qualified_dividends + netting.capital_income
-    deduction = x.deduction if x.deduction is not None else rules.standard_deduction.amount.of(status)
+    deduction = (
+        x.deduction if x.deduction is not None else rules.standard_deduction.amount.of(status)
+    )
     signed_taxable = agi - deduction
     taxable = max(ZERO, signed_taxable)
 
@@ -158,7 +160,9 @@ def evaluate(rules: Rules, x: TaxInputs) -> Exact:
     niit = rules.niit.rate * min(nii, over)
 
     st_out, lt_out, used = carryover_worksheet(netting, signed_taxable)
-    return Exact(netting, agi, deduction, taxable, worksheet, nii, niit, st_out, lt_out, used, method)
+    return Exact(
+        netting, agi, deduction, taxable, worksheet, nii, niit, st_out, lt_out, used, method
+    )
 
 
 def _marginal(rules: Rules, x: TaxInputs, base: Decimal, field: str) -> Decimal:
@@ -202,9 +206,13 @@ def compute_tax(
         ordinary_income=_money(ordinary_income, "ordinary income"),
         st_gain=_money(st_gain, "short-term gain"),
         lt_gain=_money(lt_gain, "long-term gain"),
-        qualified_dividends=_money(qualified_dividends, "qualified dividends", allow_negative=False),
+        qualified_dividends=_money(
+            qualified_dividends, "qualified dividends", allow_negative=False
+        ),
         collectibles_gain=_money(collectibles_gain, "collectibles gain"),
-        deduction=None if deduction is None else _money(deduction, "deduction", allow_negative=False),
+        deduction=None
+        if deduction is None
+        else _money(deduction, "deduction", allow_negative=False),
         st_carryforward=_money(st_carryforward, "short-term carryforward", allow_negative=False),
         lt_carryforward=_money(lt_carryforward, "long-term carryforward", allow_negative=False),
     )

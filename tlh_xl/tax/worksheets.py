@@ -34,7 +34,9 @@ class WorksheetTax(NamedTuple):
         return min(self.stacked, self.all_ordinary)
 
 
-def schedule_tax(income: Decimal, rates: Sequence[Decimal], thresholds: Sequence[Decimal]) -> Decimal:
+def schedule_tax(
+    income: Decimal, rates: Sequence[Decimal], thresholds: Sequence[Decimal]
+) -> Decimal:
     """Tax on ``income`` by a rate schedule (each rate applies from its threshold up)."""
     if income <= 0:
         return ZERO
