@@ -102,6 +102,7 @@ def test_demo_runs(run_cli) -> None:
     r = run_cli("demo")
     assert r.returncode == 0, r.stderr
     assert "Tax saved this year" in r.stdout and "$5,190.00" in r.stdout
+    assert r.stdout.count("rebuy on 2025-12-02") == 4
 
 
 def test_help_does_not_import_heavy_modules() -> None:

@@ -14,6 +14,8 @@ from tlh_xl import FILING_STATUSES, InputError, compute_tax, load_rules
 from tlh_xl.harvest import SALE_COLUMNS, Profile, plan_harvest
 from tlh_xl.harvest.optimizer import Candidate
 
+from tlh_xl.samples import JANE_LOTS, JANE_PRICES, JANE_PROFILE
+
 from .bruteforce import Brute
 from .conftest import RULES
 
@@ -37,23 +39,8 @@ def lot(lot_id, asset, basis, qty, acquired="2025-03-01", cls="Crypto", wallet="
 
 # --- The article's examples (PRODUCT.md §1.6) ----------------------------------------
 
-JANE_LOTS = [
-    lot("J1", "ETH", 150_000, 50),  # 50 ETH at $1,000 = 50,000: loss 100,000
-    lot("J2", "SOL", 97_000, 400),  # 400 SOL at $100 = 40,000: loss 57,000
-    lot("J3", "AVAX", 90_000, 2_000),  # 2,000 AVAX at $20 = 40,000: loss 50,000
-    lot("J4", "DOGE", 100_000, 200_000),  # 200,000 DOGE at $0.10 = 20,000: loss 80,000
-]  # total unrealized loss 287,000
-JANE_PRICES = {"ETH": 1_000, "SOL": 100, "AVAX": 20, "DOGE": "0.10"}
-JANE = Profile(
-    tax_year=2025,
-    filing_status="single",
-    ordinary_income=1_000_000,
-    realized_short_term=10_000,
-    as_of_date=AS_OF,
-    fee_rate=0,
-    carryforward_value="0.2",
-    rebuy=True,
-)
+# The bundled sample: four lots with 287,000 of short-term loss in all (see tlh_xl.samples).
+JANE = Profile(**JANE_PROFILE)
 
 
 def test_jane() -> None:
@@ -94,7 +81,7 @@ def test_sale_columns_and_notes() -> None:
     plan = plan_harvest(R2025, JANE, JANE_LOTS, JANE_PRICES)
     assert tuple(plan.sales.columns) == SALE_COLUMNS
     first = plan.sales.iloc[0]
-    assert first.lot_id == "J1" and first.wallet == "Coinbase" and first.tx_id == "tx-J1"
+    assert first.lot_id == "J1" and first.wallet == "Coinbase" and first.tx_id == "0x5e1f…a901"
     assert "offsets $10,000.00 of short-term gains" in first.note
     assert "turns long-term on 2026-03-02" in first.note
 

@@ -7,7 +7,9 @@ def test_public_names_are_pinned() -> None:
     assert sorted(tlh_xl.__all__) == sorted(
         [
             "FILING_STATUSES",
+            "HarvestPlan",
             "InputError",
+            "Profile",
             "Rules",
             "RulesError",
             "TaxResult",
@@ -20,6 +22,7 @@ def test_public_names_are_pinned() -> None:
             "load_rules",
             "long_term_date",
             "parse_filing_status",
+            "plan_harvest",
             "term",
         ]
     )

@@ -13,7 +13,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "FILING_STATUSES",
+    "HarvestPlan",
     "InputError",
+    "Profile",
     "Rules",
     "RulesError",
     "TaxResult",
@@ -26,6 +28,7 @@ __all__ = [
     "load_rules",
     "long_term_date",
     "parse_filing_status",
+    "plan_harvest",
     "term",
 ]
 
@@ -44,11 +47,15 @@ _LAZY = {
     "days_to_long_term": "tlh_xl.holding_period",
     "long_term_date": "tlh_xl.holding_period",
     "term": "tlh_xl.holding_period",
+    "HarvestPlan": "tlh_xl.harvest",
+    "Profile": "tlh_xl.harvest",
+    "plan_harvest": "tlh_xl.harvest",
 }
 
 if TYPE_CHECKING:
     from .errors import InputError, RulesError, TlhError, WorkbookError
     from .filing_status import FILING_STATUSES, parse_filing_status
+    from .harvest import HarvestPlan, Profile, plan_harvest
     from .holding_period import days_to_long_term, long_term_date, term
     from .rulebook import Rules, list_rule_files, load_rules
     from .tax import TaxResult, compute_tax

@@ -173,30 +173,39 @@ def _cmd_rules_check(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
-# --- demo (until the workbook lands: the article's Jane example on the command line) --
+# --- demo (until the workbook lands: the article's Jane example, planned) -------------
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    from .harvest import plan_harvest
     from .rulebook import load_rules
-    from .tax import compute_tax
+    from .samples import JANE_LOTS, JANE_PRICES, JANE_PROFILE
 
     rules = load_rules(2025, rules_dir=args.rules_dir)
     print("The article's Jane: single, $1,000,000 of wages, $10,000 of short-term gains")
-    print("realized in 2025, and $287,000 of unrealized losses she can harvest.\n")
-    before = compute_tax(rules, filing_status="single", ordinary_income=1_000_000, st_gain=10_000)
-    after = compute_tax(
-        rules, filing_status="single", ordinary_income=1_000_000, st_gain=10_000 - 287_000
-    )
+    print("realized in 2025, and $287,000 of unrealized losses in four wallets.\n")
+    plan = plan_harvest(rules, JANE_PROFILE, JANE_LOTS, JANE_PRICES)
+    s = plan.summary
     rows = [
-        ("Tax without harvesting", _money(before.total_tax)),
-        ("Tax with harvesting", _money(after.total_tax)),
-        ("Tax saved this year", _money(before.total_tax - after.total_tax)),
-        ("Deducted from ordinary income", _money(after.capital_loss_deduction)),
-        ("Carried forward (short-term)", _money(after.st_carryforward_out)),
+        ("Tax without harvesting", _money(s.tax_without_harvest)),
+        ("Tax with harvesting", _money(s.tax_with_harvest)),
+        ("Tax saved this year", _money(s.tax_saved)),
+        ("Trading costs", _money(s.trading_costs)),
+        (f"Net benefit (carryforward at {s.carryforward_value})", _money(s.net_benefit)),
+        ("Deducted from ordinary income", _money(s.ordinary_income_offset)),
+        ("Carried forward (short-term)", _money(s.carryforward_out_short_term)),
+        ("Deadline", f"{s.deadline} ({s.days_to_deadline} days left)"),
     ]
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
-        print(f"  {label:<{width}}  {value:>14}")
+        print(f"  {label:<{width}}  {value:>22}")
+    print("\nSuggested sales")
+    for sale in plan.sale_records:
+        print(
+            f"  {sale.lot_id:<4}{sale.asset:<6}{sale.wallet:<10}{_money(sale.gain_loss):>15}  "
+            f"{sale.term}, rebuy on {sale.rebuy_on or '-'}"
+        )
+        print(f"      {sale.note}")
     print(f"\nRules: {rules.describe()} from {rules.path}")
     return 0
 

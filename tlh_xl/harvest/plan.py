@@ -18,6 +18,7 @@ from ..errors import InputError
 from ..money import ZERO, cents
 from ..rulebook.model import Rules
 from ..tax.compute import TaxInputs, compute_tax, evaluate
+from ..tax.schedule_d import net_capital
 from .inputs import (
     RULE_KEYS,
     Lot,
@@ -246,6 +247,22 @@ def _describe(
     amount: Decimal,
 ) -> str:
     """What a sale's gain or loss does to this year's return, in words."""
+    label = "short-term loss" if short else "long-term loss"
+    if amount < 0:
+        netted = net_capital(
+            before.st_gain,
+            before.lt_gain,
+            before.collectibles_gain,
+            before.st_carryforward,
+            before.lt_carryforward,
+            rules.capital_loss.limit.of(before.filing_status),
+        )
+        if netted.combined <= -netted.loss_deduction and netted.loss_deduction == (
+            rules.capital_loss.limit.of(before.filing_status)
+        ):
+            # Already past the loss limit: more loss changes nothing this year (no need to
+            # run the worksheets again for each of thousands of lots).
+            return f"{label} carries {_money(-amount)} forward; no tax saved this year"
     e0, e1 = evaluate(rules, before), evaluate(rules, after)
     saved = e0.total_tax - e1.total_tax
     if amount > 0:  # a gain (gain harvesting)
@@ -270,7 +287,6 @@ def _describe(
     if carried > 0:
         parts.append(f"carries {_money(cents(carried))} forward")
     rate = saved / loss * 100 if loss else ZERO
-    label = "short-term loss" if short else "long-term loss"
     what = ", ".join(parts) if parts else "no effect this year"
     return f"{label} {what}; saves {_money(cents(saved))} this year ({rate:.1f}% of the loss)"
 

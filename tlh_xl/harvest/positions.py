@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..holding_period import days_to_long_term, long_term_date, term
+from ..holding_period import long_term_date
 from ..money import cents
 from ..rulebook.model import Rules
 from .inputs import RULE_KEYS, Lot
@@ -98,15 +98,16 @@ def value_positions(
                 flags.append(reason)
         if lot.exclude:
             flags.append("excluded by you")
+        long_on = long_term_date(lot.acquired, rules)
         out.append(
             Position(
                 lot=lot,
                 price=price,
                 market_value=mv,
                 unrealized=unrealized,
-                term=term(lot.acquired, as_of, rules),
-                long_term_on=long_term_date(lot.acquired, rules),
-                days_to_long_term=days_to_long_term(lot.acquired, as_of, rules),
+                term="long" if as_of >= long_on else "short",
+                long_term_on=long_on,
+                days_to_long_term=max(0, (long_on - as_of).days),
                 wash_sale_until=until,
                 wash_sale_reason=reason,
                 flags=flags,

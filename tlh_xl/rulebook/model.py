@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
+    WithJsonSchema,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -69,8 +70,19 @@ def _increasing(values: list[Decimal]) -> list[Decimal]:
     return values
 
 
-Amount = Annotated[Decimal, BeforeValidator(_number), Field(ge=0)]
-Rate = Annotated[Decimal, BeforeValidator(_number), Field(ge=0, le=1)]
+# In the JSON Schema these are plain numbers: the loader refuses quoted ones.
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_number),
+    Field(ge=0),
+    WithJsonSchema({"type": "number", "minimum": 0}),
+]
+Rate = Annotated[
+    Decimal,
+    BeforeValidator(_number),
+    Field(ge=0, le=1),
+    WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1}),
+]
 Thresholds = Annotated[list[Amount], AfterValidator(_increasing)]
 
 ASSET_CLASS_KEYS = ("crypto", "nft", "nft_collectible", "security")

@@ -1,0 +1,117 @@
+"""Benchmarks: `make bench`. Prints times and ratios; nothing here is a pass/fail test.
+
+* plan_harvest on 1k, 10k and 100k synthetic lots, and the growth ratio per 10× lots
+  (near 10 means linear growth). Target: 100k lots well under a second on 2 cores.
+* `tlh-xl --help` start-up time. Target: under half a second.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import subprocess
+import sys
+import time
+from decimal import Decimal
+
+from tlh_xl import load_rules
+from tlh_xl.harvest import Profile, plan_harvest
+
+ASSETS = [f"COIN{i}" for i in range(60)] + ["BTC", "ETH", "SOL"]
+WALLETS = ["Coinbase", "Kraken", "Ledger", "Phantom", "MetaMask"]
+
+
+def synthetic(n: int, seed: int = 1) -> tuple[list[dict[str, object]], dict[str, Decimal]]:
+    rnd = random.Random(seed)
+    prices = {a: Decimal(rnd.randint(1, 500_000)) / 100 for a in ASSETS}
+    lots = []
+    start = dt.date(2022, 1, 1)
+    for i in range(n):
+        asset = rnd.choice(ASSETS)
+        qty = Decimal(rnd.randint(1, 10_000)) / 100
+        basis = (qty * prices[asset] * Decimal(rnd.uniform(0.3, 2.5))).quantize(Decimal("0.01"))
+        lots.append(
+            {
+                "lot_id": f"L{i}",
+                "asset": asset,
+                "asset_class": "Crypto",
+                "wallet": rnd.choice(WALLETS),
+                "acquired": start + dt.timedelta(days=rnd.randint(0, 1420)),
+                "quantity": qty,
+                "cost_basis": basis,
+                "tx_id": f"0x{i:08x}",
+            }
+        )
+    return lots, prices
+
+
+def time_plan(n: int) -> float:
+    lots, prices = synthetic(n)
+    rules = load_rules(2025)
+    profile = Profile(
+        tax_year=2025,
+        filing_status="married_joint",
+        ordinary_income=400_000,
+        realized_short_term=80_000,
+        realized_long_term=250_000,
+        as_of_date=dt.date(2025, 12, 1),
+        fee_rate="0.005",
+    )
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        plan_harvest(rules, profile, lots, prices)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def time_optimizer(n: int) -> float:
+    """The optimizer alone (loss lots already valued), the part the method makes fast."""
+    from tlh_xl.harvest.optimizer import Candidate, optimize
+    from tlh_xl.tax import TaxInputs
+
+    rnd = random.Random(2)
+    cands = [
+        Candidate(
+            i,
+            rnd.choice(["short", "long"]),
+            Decimal(rnd.randint(100, 10**7)) / 100,
+            Decimal(rnd.randint(0, 10**6)) / 100,
+            True,
+        )
+        for i in range(n)
+    ]
+    base = TaxInputs(
+        "married_joint", Decimal(400_000), st_gain=Decimal(80_000), lt_gain=Decimal(250_000)
+    )
+    rules = load_rules(2025)
+    t0 = time.perf_counter()
+    optimize(rules, base, Decimal("0.238"), cands)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    sizes = [1_000, 10_000, 100_000]
+    times = [time_plan(n) for n in sizes]
+    print("plan_harvest (best of 3)")
+    for n, t in zip(sizes, times):
+        print(f"  {n:>7,} lots  {t:8.3f} s")
+    for (n0, t0), (n1, t1) in zip(zip(sizes, times), zip(sizes[1:], times[1:])):
+        print(f"  growth {n0:,} → {n1:,} lots: ×{t1 / t0:.1f} time for ×{n1 // n0} lots")
+    print(f"  100k-lot plan vs 1 s target: {times[-1] / 1.0:.2f} of the budget")
+    opt = [time_optimizer(n) for n in sizes]
+    print("optimizer alone (lots already valued)")
+    for n, t in zip(sizes, opt):
+        print(f"  {n:>7,} lots  {t:8.3f} s")
+    print(f"  growth 1k → 100k lots: ×{opt[-1] / opt[0]:.1f} time for ×100 lots")
+
+    runs = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "tlh_xl", "--help"], capture_output=True, check=True)
+        runs.append(time.perf_counter() - t0)
+    print(f"tlh-xl --help: {min(runs):.3f} s (target 0.5 s: {min(runs) / 0.5:.2f} of it)")
+
+
+if __name__ == "__main__":
+    main()
