@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from tlh_xl import FILING_STATUSES, InputError, compute_tax, load_rules
 from tlh_xl.harvest import SALE_COLUMNS, Profile, plan_harvest
 from tlh_xl.harvest.optimizer import Candidate
-
 from tlh_xl.samples import JANE_LOTS, JANE_PRICES, JANE_PROFILE
 
 from .bruteforce import Brute

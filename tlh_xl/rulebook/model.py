@@ -18,12 +18,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    WithJsonSchema,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
+    WithJsonSchema,
     model_validator,
 )
 
