@@ -173,40 +173,117 @@ def _cmd_rules_check(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
-# --- demo (until the workbook lands: the article's Jane example, planned) -------------
+# --- workbook commands ----------------------------------------------------------------
 
 
-def _cmd_demo(args: argparse.Namespace) -> int:
-    from .harvest import plan_harvest
-    from .rulebook import load_rules
-    from .samples import JANE_LOTS, JANE_PRICES, JANE_PROFILE
-
-    rules = load_rules(2025, rules_dir=args.rules_dir)
-    print("The article's Jane: single, $1,000,000 of wages, $10,000 of short-term gains")
-    print("realized in 2025, and $287,000 of unrealized losses in four wallets.\n")
-    plan = plan_harvest(rules, JANE_PROFILE, JANE_LOTS, JANE_PRICES)
+def _print_plan(plan: Any, rules: Rules, top: int = 10) -> None:
     s = plan.summary
     rows = [
         ("Tax without harvesting", _money(s.tax_without_harvest)),
         ("Tax with harvesting", _money(s.tax_with_harvest)),
         ("Tax saved this year", _money(s.tax_saved)),
         ("Trading costs", _money(s.trading_costs)),
-        (f"Net benefit (carryforward at {s.carryforward_value})", _money(s.net_benefit)),
-        ("Deducted from ordinary income", _money(s.ordinary_income_offset)),
-        ("Carried forward (short-term)", _money(s.carryforward_out_short_term)),
+        (f"Net benefit (carryforward valued at {s.carryforward_value:.3f})", _money(s.net_benefit)),
+        (
+            "Loss harvested: short-term / long-term",
+            f"{_money(s.loss_harvested_short_term)} / {_money(s.loss_harvested_long_term)}",
+        ),
+        ("Ordinary income offset", _money(s.ordinary_income_offset)),
+        (
+            "Carryforward out: short-term / long-term",
+            f"{_money(s.carryforward_out_short_term)} / {_money(s.carryforward_out_long_term)}",
+        ),
         ("Deadline", f"{s.deadline} ({s.days_to_deadline} days left)"),
     ]
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
-        print(f"  {label:<{width}}  {value:>22}")
-    print("\nSuggested sales")
-    for sale in plan.sale_records:
+        print(f"  {label:<{width}}  {value:>27}")
+    for message in plan.messages:
+        print(f"  note: {message}")
+    sales = sorted(plan.sale_records, key=lambda x: x.gain_loss)
+    if not sales:
+        print("\nNo sales suggested.")
+    else:
+        shown = sales[:top]
+        print(f"\nTop {len(shown)} of {len(sales)} suggested sales (by loss)")
         print(
-            f"  {sale.lot_id:<4}{sale.asset:<6}{sale.wallet:<10}{_money(sale.gain_loss):>15}  "
-            f"{sale.term}, rebuy on {sale.rebuy_on or '-'}"
+            f"  {'Lot':<6}{'Asset':<18}{'Wallet':<12}{'Quantity':>16}{'Gain/Loss':>15}  "
+            f"{'Term':<11}Rebuy on"
         )
-        print(f"      {sale.note}")
-    print(f"\nRules: {rules.describe()} from {rules.path}")
+        for x in shown:
+            qty = f"{x.sell_quantity.normalize():f}"
+            print(
+                f"  {x.lot_id:<6}{x.asset[:17]:<18}{x.wallet[:11]:<12}{qty:>16}"
+                f"{_money(x.gain_loss):>15}  {x.term:<11}{x.rebuy_on or 'no rebuy'}"
+            )
+    print(f"\nRules: {rules.describe()} ({rules.path})")
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    import shutil
+    from pathlib import Path
+
+    from .errors import WorkbookError
+    from .workbook.template import template_path
+
+    target = Path(args.file)
+    if target.suffix.lower() not in (".xlsx", ".xlsm"):
+        target = target.with_suffix(".xlsx")
+    if target.exists() and not args.force:
+        raise WorkbookError(f"{target}: already exists (use --force to replace it)")
+    if not target.parent.is_dir():
+        raise WorkbookError(f"{target.parent}: no such folder")
+    shutil.copyfile(template_path(), target)
+    print(f"wrote {target}: fill in Profile, Lots and Prices, then run: {PROG} fill {target}")
+    return 0
+
+
+def _date_arg(text: str) -> Any:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def _cmd_fill(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .workbook.fill import fill_workbook
+
+    result = fill_workbook(
+        Path(args.input),
+        Path(args.output) if args.output else None,
+        in_place=args.in_place,
+        as_of=args.as_of,
+        year=args.year,
+        rules_dir=args.rules_dir,
+        lots_csv=Path(args.lots) if args.lots else None,
+        prices_csv=Path(args.prices) if args.prices else None,
+        on_rules=_warn_projected,
+    )
+    print(f"wrote {result.output}\n")
+    _print_plan(result.plan, result.rules)
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    import tempfile
+    from pathlib import Path
+
+    from .workbook.fill import fill_workbook
+    from .workbook.sample import build_sample_workbook
+
+    output = Path(args.output)
+    with tempfile.TemporaryDirectory() as tmp:
+        sample = Path(tmp) / "tlh-sample.xlsx"
+        build_sample_workbook(sample)
+        result = fill_workbook(sample, output, rules_dir=args.rules_dir, on_rules=_warn_projected)
+    print("Sample portfolio: 40 lots (BTC, ETH, SOL across six wallets, collapsed coins, two")
+    print("NFTs, a spot bitcoin ETF), married filing jointly, tax year 2026, sale on 2026-12-01.\n")
+    _print_plan(result.plan, result.rules)
+    print(f"Wrote {result.output}: open it in Excel or LibreOffice (Harvest and Summary sheets).")
     return 0
 
 
@@ -274,7 +351,44 @@ def _build_parser() -> argparse.ArgumentParser:
     rcheck.add_argument("files", nargs="+", metavar="FILE")
     rcheck.set_defaults(func=_cmd_rules_check)
 
-    demo = sub.add_parser("demo", parents=[rules_dir], help="run the bundled example")
+    init = sub.add_parser("init", help="copy the template workbook to FILE")
+    init.add_argument("file", metavar="FILE")
+    init.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    init.set_defaults(func=_cmd_init)
+
+    fill = sub.add_parser(
+        "fill",
+        parents=[rules_dir],
+        help="write the harvest plan into a workbook",
+        description="Read Profile, Lots and Prices; write Positions, Harvest and Summary. "
+        "Without -o, writes INPUT-harvest.xlsx next to INPUT; the input is never "
+        "changed unless --in-place is given.",
+    )
+    fill.add_argument("input", metavar="INPUT")
+    where = fill.add_mutually_exclusive_group()
+    where.add_argument("-o", "--output", metavar="OUTPUT")
+    where.add_argument("--in-place", action="store_true", help="rewrite INPUT itself")
+    fill.add_argument(
+        "--as-of",
+        type=_date_arg,
+        metavar="DATE",
+        help="planned sale date (overrides Profile AsOfDate)",
+    )
+    fill.add_argument("--year", type=int, help="tax year (overrides Profile TaxYear)")
+    fill.add_argument("--lots", metavar="CSV", help="read lots from a CSV instead of Lots")
+    fill.add_argument("--prices", metavar="CSV", help="read prices from a CSV instead of Prices")
+    fill.set_defaults(func=_cmd_fill)
+
+    demo = sub.add_parser(
+        "demo", parents=[rules_dir], help="fill the bundled sample portfolio and print the plan"
+    )
+    demo.add_argument(
+        "-o",
+        "--output",
+        default="tlh-xl-demo.xlsx",
+        metavar="FILE",
+        help="where to write the filled sample (default: tlh-xl-demo.xlsx)",
+    )
     demo.set_defaults(func=_cmd_demo)
     return parser
 

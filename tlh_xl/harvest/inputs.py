@@ -8,7 +8,7 @@ the cell address before it calls in.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any, Literal
@@ -148,26 +148,30 @@ def _flag(value: object, what: str, default: bool) -> bool:
     raise InputError(f"{what}: expected yes or no, got {value!r}")
 
 
-def _opt(value: Number | None, what: str, default: Decimal | None = ZERO) -> Decimal | None:
-    if value is None or value == "":
-        return default
-    return to_decimal(value, f"profile: {what}")
+def resolve_profile(
+    profile: Profile, today: dt.date | None = None, place: Callable[[str], str] | None = None
+) -> ResolvedProfile:
+    """Apply the defaults and type every value. ``place(field)`` names a field's cell."""
+    where = place or (lambda name: f"profile: {name}")
 
+    def number(name: str, default: Decimal | None = ZERO, nonneg: bool = False) -> Decimal | None:
+        value = getattr(profile, name)
+        if value is None or value == "":
+            return default
+        amount = to_decimal(value, where(name))
+        if nonneg and amount < 0:
+            raise InputError(f"{where(name)}: must be zero or more")
+        return amount
 
-def _nonneg(value: Number | None, what: str, default: Decimal = ZERO) -> Decimal:
-    amount = _opt(value, what, default)
-    assert amount is not None
-    if amount < 0:
-        raise InputError(f"profile: {what}: must be zero or more")
-    return amount
+    def money(name: str, nonneg: bool = False) -> Decimal:
+        value = number(name, ZERO, nonneg)
+        assert value is not None
+        return value
 
-
-def resolve_profile(profile: Profile, today: dt.date | None = None) -> ResolvedProfile:
-    as_of = (
-        as_date(profile.as_of_date, "profile: as_of_date")
-        if profile.as_of_date not in (None, "")
-        else (today or dt.date.today())
-    )
+    if profile.as_of_date in (None, ""):
+        as_of = today or dt.date.today()
+    else:
+        as_of = as_date(profile.as_of_date, where("as_of_date"))
     year_value: object = profile.tax_year
     if year_value is None or year_value == "":
         year = as_of.year
@@ -175,31 +179,36 @@ def resolve_profile(profile: Profile, today: dt.date | None = None) -> ResolvedP
         try:
             year = int(str(year_value).split(".")[0])
         except ValueError:
-            raise InputError(f"profile: tax_year: expected a year, got {year_value!r}") from None
-    fee_rate = _nonneg(profile.fee_rate, "fee_rate", DEFAULT_FEE_RATE)
+            raise InputError(f"{where('tax_year')}: expected a year, got {year_value!r}") from None
+    fee_rate = number("fee_rate", DEFAULT_FEE_RATE, nonneg=True)
+    assert fee_rate is not None
     if fee_rate >= 1:
-        raise InputError("profile: fee_rate: a fraction of proceeds, such as 0.005 for 0.5%")
-    cv = _opt(profile.carryforward_value, "carryforward_value", None)
+        raise InputError(f"{where('fee_rate')}: a share of proceeds, such as 0.005 for 0.5%")
+    cv = number("carryforward_value", None)
     if cv is not None and not 0 <= cv <= 1:
-        raise InputError("profile: carryforward_value: dollars of value per $1 carried, 0 to 1")
-    ordinary = _opt(profile.ordinary_income, "ordinary_income")
-    assert ordinary is not None
+        raise InputError(f"{where('carryforward_value')}: dollars of value per $1 carried, 0 to 1")
+    if profile.ordinary_income is None or profile.ordinary_income == "":
+        raise InputError(f"{where('ordinary_income')}: is empty")
+    try:
+        status = parse_filing_status(profile.filing_status)
+    except InputError as exc:
+        raise InputError(f"{where('filing_status')}: {exc}") from None
     return ResolvedProfile(
         tax_year=year,
-        filing_status=parse_filing_status(profile.filing_status),
-        ordinary_income=ordinary,
-        qualified_dividends=_nonneg(profile.qualified_dividends, "qualified_dividends"),
-        deduction=_opt(profile.deduction, "deduction", None),
-        realized_short_term=_opt(profile.realized_short_term, "realized_short_term") or ZERO,
-        realized_long_term=_opt(profile.realized_long_term, "realized_long_term") or ZERO,
-        carryforward_short_term=_nonneg(profile.carryforward_short_term, "carryforward_short_term"),
-        carryforward_long_term=_nonneg(profile.carryforward_long_term, "carryforward_long_term"),
+        filing_status=status,
+        ordinary_income=money("ordinary_income"),
+        qualified_dividends=money("qualified_dividends", nonneg=True),
+        deduction=number("deduction", None, nonneg=True),
+        realized_short_term=money("realized_short_term"),
+        realized_long_term=money("realized_long_term"),
+        carryforward_short_term=money("carryforward_short_term", nonneg=True),
+        carryforward_long_term=money("carryforward_long_term", nonneg=True),
         as_of_date=as_of,
         fee_rate=fee_rate,
         carryforward_value=cv,
-        min_benefit=_nonneg(profile.min_benefit, "min_benefit"),
-        rebuy=_flag(profile.rebuy, "profile: rebuy", True),
-        harvest_gains=_flag(profile.harvest_gains, "profile: harvest_gains", False),
+        min_benefit=money("min_benefit", nonneg=True),
+        rebuy=_flag(profile.rebuy, where("rebuy"), True),
+        harvest_gains=_flag(profile.harvest_gains, where("harvest_gains"), False),
     )
 
 
@@ -253,53 +262,69 @@ def _blank(value: object) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
-def parse_lots(lots: Any, as_of: dt.date | None = None) -> list[Lot]:
-    """Validate lots given as a DataFrame or a list of dicts with snake_case keys."""
+Locator = Callable[[int, str, str], str]
+
+
+def _default_place(row: int, lot_id: str, column: str) -> str:
+    return f"lot {lot_id}: {column}" if lot_id else f"lot in row {row + 1}: {column}"
+
+
+def parse_lots(lots: Any, as_of: dt.date | None = None, place: Locator | None = None) -> list[Lot]:
+    """Validate lots given as a DataFrame or a list of dicts with snake_case keys.
+
+    ``place(row, lot_id, column)`` names where a bad value is (the workbook reader
+    passes one that gives ``Lots!F14``); by default errors name the lot ID and field.
+    """
+    where = place or _default_place
     out: list[Lot] = []
     seen: dict[str, int] = {}
     for row, rec in enumerate(_records(lots)):
         raw_id = rec.get("lot_id")
         if _blank(raw_id):
-            raise InputError(f"lot in row {row + 1}: lot_id is empty")
+            raise InputError(f"{where(row, '', 'lot_id')}: is empty")
         lot_id = str(raw_id).strip()
         if isinstance(raw_id, float) and raw_id.is_integer():
             lot_id = str(int(raw_id))
-        where = f"lot {lot_id}"
+
+        def at(column: str, _row: int = row, _id: str = lot_id) -> str:
+            return where(_row, _id, column)
+
         if lot_id in seen:
-            raise InputError(f"{where}: lot_id: duplicate (also in row {seen[lot_id] + 1})")
+            raise InputError(
+                f"{at('lot_id')}: duplicate lot ID {lot_id!r} (also in row {seen[lot_id] + 1})"
+            )
         seen[lot_id] = row
         for col in ("asset", "asset_class", "acquired", "quantity", "cost_basis"):
             if _blank(rec.get(col)):
-                raise InputError(f"{where}: {col}: is empty")
-        acquired = as_date(rec["acquired"], f"{where}: acquired")
+                raise InputError(f"{at(col)}: is empty")
+        acquired = as_date(rec["acquired"], at("acquired"))
         if as_of is not None and acquired > as_of:
-            raise InputError(f"{where}: acquired: {acquired} is after the as-of date {as_of}")
-        quantity = to_decimal(rec["quantity"], f"{where}: quantity")
+            raise InputError(f"{at('acquired')}: {acquired} is after the as-of date {as_of}")
+        quantity = to_decimal(rec["quantity"], at("quantity"))
         if quantity <= 0:
-            raise InputError(f"{where}: quantity: must be greater than 0, got {quantity}")
-        basis = to_decimal(rec["cost_basis"], f"{where}: cost_basis")
+            raise InputError(f"{at('quantity')}: must be greater than 0, got {quantity}")
+        basis = to_decimal(rec["cost_basis"], at("cost_basis"))
         if basis < 0:
-            raise InputError(f"{where}: cost_basis: must be zero or more, got {basis}")
+            raise InputError(f"{at('cost_basis')}: must be zero or more, got {basis}")
         override = rec.get("price_override")
         price_override = None
         if not _blank(override):
-            price_override = to_decimal(override, f"{where}: price_override")
+            price_override = to_decimal(override, at("price_override"))
             if price_override < 0:
-                raise InputError(f"{where}: price_override: must be zero or more")
+                raise InputError(f"{at('price_override')}: must be zero or more")
+        exclude = rec.get("exclude")
         out.append(
             Lot(
                 lot_id=lot_id,
                 asset=str(rec["asset"]).strip(),
-                asset_class=parse_asset_class(rec["asset_class"], f"{where}: asset_class"),
+                asset_class=parse_asset_class(rec["asset_class"], at("asset_class")),
                 wallet="" if _blank(rec.get("wallet")) else str(rec["wallet"]).strip(),
                 acquired=acquired,
                 quantity=quantity,
                 cost_basis=basis,
                 tx_id="" if _blank(rec.get("tx_id")) else str(rec["tx_id"]).strip(),
                 price_override=price_override,
-                exclude=_flag(rec.get("exclude"), f"{where}: exclude", False)
-                if not _blank(rec.get("exclude"))
-                else False,
+                exclude=False if _blank(exclude) else _flag(exclude, at("exclude"), False),
                 row=row,
             )
         )

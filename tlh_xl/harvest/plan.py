@@ -9,7 +9,7 @@ records rounded to cents. The summary is then recomputed from those records with
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from decimal import ROUND_CEILING, Decimal
 from typing import TYPE_CHECKING, Any
@@ -300,18 +300,22 @@ def plan_harvest(
     exclude: Iterable[str] = (),
     identical: Sequence[Iterable[str]] = (),
     today: dt.date | None = None,
+    place: Callable[[int, str, str], str] | None = None,
+    profile_place: Callable[[str], str] | None = None,
 ) -> HarvestPlan:
     """The harvest plan that maximizes net benefit (PRODUCT.md §3).
 
     ``lots`` is a DataFrame or a list of dicts with the Lots columns in snake_case;
     ``prices`` maps asset to USD price. ``exclude`` lists lot IDs that must not be sold;
     ``identical`` adds groups of substantially identical assets to the rules' own.
+    ``place`` and ``profile_place`` name where a bad value sits (the workbook passes
+    functions that give ``Lots!F14``); by default errors name the lot ID and field.
     """
     if not isinstance(profile, Profile):
         profile = Profile.from_mapping(profile)
-    rp = resolve_profile(profile, today)
+    rp = resolve_profile(profile, today, profile_place)
     _check_dates(rules, rp)
-    lot_list = parse_lots(lots, rp.as_of_date)
+    lot_list = parse_lots(lots, rp.as_of_date, place)
     excluded = {str(x) for x in exclude}
     unknown = excluded - {lot.lot_id for lot in lot_list}
     if unknown:

@@ -1,0 +1,256 @@
+"""The workbook contract (PRODUCT.md §2): sheet, table, column and defined names.
+
+Documentation, tests and users' own formulas rely on these names. Add to them; never
+rename them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = [
+    "HARVEST_HEADERS",
+    "LOT_COLUMNS",
+    "POSITION_HEADERS",
+    "PRICE_COLUMNS",
+    "PROFILE_FIELDS",
+    "SHEETS",
+    "SUMMARY_FIELDS",
+    "Column",
+    "ProfileField",
+    "SummaryField",
+    "normalize_header",
+]
+
+README, PROFILE, LOTS, PRICES, POSITIONS, HARVEST, SUMMARY = (
+    "Read me",
+    "Profile",
+    "Lots",
+    "Prices",
+    "Positions",
+    "Harvest",
+    "Summary",
+)
+SHEETS = (README, PROFILE, LOTS, PRICES, POSITIONS, HARVEST, SUMMARY)
+OUTPUT_SHEETS = (POSITIONS, HARVEST, SUMMARY)  # the only sheets a fill rewrites
+
+Kind = Literal["text", "money", "number", "date", "rate", "int", "flag", "status"]
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str  # as shown in the workbook
+    field: str  # snake_case name in the engine
+    kind: Kind
+    required: bool = True
+    width: int = 14
+
+
+def normalize_header(text: object) -> str:
+    """Headers match regardless of case and extra spaces."""
+    return " ".join(str(text or "").split()).casefold()
+
+
+LOT_COLUMNS = (
+    Column("Lot ID", "lot_id", "text", width=10),
+    Column("Asset", "asset", "text", width=12),
+    Column("Asset Class", "asset_class", "text", width=18),
+    Column("Wallet", "wallet", "text", width=16),
+    Column("Acquired", "acquired", "date", width=12),
+    Column("Quantity", "quantity", "number", width=16),
+    Column("Cost Basis", "cost_basis", "money", width=16),
+    Column("Tx ID", "tx_id", "text", required=False, width=18),
+    Column("Price Override", "price_override", "money", required=False, width=15),
+    Column("Exclude", "exclude", "flag", required=False, width=10),
+    Column("Notes", "notes", "text", required=False, width=28),
+)
+
+PRICE_COLUMNS = (
+    Column("Asset", "asset", "text", width=14),
+    Column("Price", "price", "money", width=16),
+    Column("As Of", "as_of", "date", required=False, width=12),
+    Column("Source", "source", "text", required=False, width=24),
+)
+
+HARVEST_HEADERS = (
+    "Lot ID",
+    "Asset",
+    "Wallet",
+    "Tx ID",
+    "Acquired",
+    "Sell Date",
+    "Sell Quantity",
+    "Proceeds",
+    "Cost Basis",
+    "Gain/Loss",
+    "Term",
+    "Fees",
+    "Rebuy On",
+    "Note",
+)
+
+POSITION_HEADERS = (
+    "Lot ID",
+    "Asset",
+    "Asset Class",
+    "Wallet",
+    "Tx ID",
+    "Acquired",
+    "Quantity",
+    "Cost Basis",
+    "Price",
+    "Market Value",
+    "Unrealized Gain/Loss",
+    "Term",
+    "Long-Term On",
+    "Days To Long-Term",
+    "Flags",
+)
+
+
+@dataclass(frozen=True)
+class ProfileField:
+    name: str  # workbook-level defined name
+    label: str  # the visible label on the Profile sheet
+    field: str  # Profile dataclass field
+    kind: Kind
+    help: str
+
+
+PROFILE_FIELDS = (
+    ProfileField("TaxYear", "Tax year", "tax_year", "int", "The year the sales count for."),
+    ProfileField("FilingStatus", "Filing status", "filing_status", "status", "As on Form 1040."),
+    ProfileField(
+        "OrdinaryIncome",
+        "Ordinary income",
+        "ordinary_income",
+        "money",
+        "Wages and other non-capital income, before the deduction; without qualified dividends.",
+    ),
+    ProfileField(
+        "QualifiedDividends",
+        "Qualified dividends",
+        "qualified_dividends",
+        "money",
+        "Form 1040 line 3a.",
+    ),
+    ProfileField(
+        "Deduction", "Deduction", "deduction", "money", "Leave blank for the standard deduction."
+    ),
+    ProfileField(
+        "RealizedShortTerm",
+        "Realized short-term gain/loss",
+        "realized_short_term",
+        "money",
+        "Already realized this year, from all sources (loss negative).",
+    ),
+    ProfileField(
+        "RealizedLongTerm",
+        "Realized long-term gain/loss",
+        "realized_long_term",
+        "money",
+        "Already realized this year, from all sources (loss negative).",
+    ),
+    ProfileField(
+        "CarryforwardShortTerm",
+        "Short-term loss carryforward",
+        "carryforward_short_term",
+        "money",
+        "From last year's worksheet, positive.",
+    ),
+    ProfileField(
+        "CarryforwardLongTerm",
+        "Long-term loss carryforward",
+        "carryforward_long_term",
+        "money",
+        "From last year's worksheet, positive.",
+    ),
+    ProfileField(
+        "AsOfDate",
+        "Planned sale date",
+        "as_of_date",
+        "date",
+        "Trade date of the sales; Dec 31 at the latest.",
+    ),
+    ProfileField(
+        "FeeRate",
+        "Cost per trade side",
+        "fee_rate",
+        "rate",
+        "Fees plus spread, as a share of proceeds (blank: 0.5%).",
+    ),
+    ProfileField(
+        "CarryforwardValue",
+        "Value of $1 carried forward",
+        "carryforward_value",
+        "rate",
+        "Blank: your long-term marginal rate.",
+    ),
+    ProfileField(
+        "MinBenefit",
+        "Smallest net benefit worth trading",
+        "min_benefit",
+        "money",
+        "Blank: any positive benefit.",
+    ),
+    ProfileField("Rebuy", "Buy back after selling", "rebuy", "flag", "yes or no (blank: yes)."),
+    ProfileField(
+        "HarvestGains",
+        "Harvest 0% long-term gains",
+        "harvest_gains",
+        "flag",
+        "yes to also realize gains taxed at 0%, resetting basis (blank: no).",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class SummaryField:
+    name: str  # workbook-level defined name
+    label: str
+    field: str  # Summary dataclass field
+    kind: Kind
+
+
+SUMMARY_FIELDS = (
+    SummaryField("TaxWithoutHarvest", "Tax without harvesting", "tax_without_harvest", "money"),
+    SummaryField("TaxWithHarvest", "Tax with harvesting", "tax_with_harvest", "money"),
+    SummaryField("TaxSaved", "Tax saved this year", "tax_saved", "money"),
+    SummaryField("TradingCosts", "Trading costs", "trading_costs", "money"),
+    SummaryField("NetBenefit", "Net benefit", "net_benefit", "money"),
+    SummaryField(
+        "LossHarvestedShortTerm", "Short-term loss harvested", "loss_harvested_short_term", "money"
+    ),
+    SummaryField(
+        "LossHarvestedLongTerm", "Long-term loss harvested", "loss_harvested_long_term", "money"
+    ),
+    SummaryField(
+        "OrdinaryIncomeOffset", "Ordinary income offset", "ordinary_income_offset", "money"
+    ),
+    SummaryField(
+        "CarryforwardOutShortTerm",
+        "Short-term carryforward out",
+        "carryforward_out_short_term",
+        "money",
+    ),
+    SummaryField(
+        "CarryforwardOutLongTerm",
+        "Long-term carryforward out",
+        "carryforward_out_long_term",
+        "money",
+    ),
+    SummaryField("CarryforwardAdded", "Extra loss carried forward", "carryforward_added", "money"),
+    SummaryField(
+        "CarryforwardValueUsed", "Value of $1 carried forward (used)", "carryforward_value", "rate"
+    ),
+    SummaryField(
+        "GainHarvestedLongTerm",
+        "Long-term gain harvested at 0%",
+        "gain_harvested_long_term",
+        "money",
+    ),
+    SummaryField("Deadline", "Deadline (trade date)", "deadline", "date"),
+    SummaryField("DaysToDeadline", "Days left", "days_to_deadline", "int"),
+    SummaryField("RulesUsed", "Rules used", "rules_used", "text"),
+)

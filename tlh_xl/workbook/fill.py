@@ -1,0 +1,181 @@
+"""``tlh-xl fill``: read a workbook, plan, write Positions/Harvest/Summary, save atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError, RulesError, TlhError, WorkbookError
+from ..harvest.inputs import resolve_profile
+from ..harvest.plan import HarvestPlan, plan_harvest
+from ..rulebook import Rules, load_rules
+from .reader import Inputs, read_inputs
+from .writer import save_atomic, write_plan
+
+__all__ = ["FillResult", "default_output", "fill_workbook", "load_workbook_safely"]
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
+@dataclass(frozen=True)
+class FillResult:
+    plan: HarvestPlan
+    rules: Rules
+    output: Path
+
+
+def default_output(path: Path) -> Path:
+    """``book.xlsx`` → ``book-harvest.xlsx``, next to the input."""
+    return path.with_name(f"{path.stem}-harvest{path.suffix}")
+
+
+def load_workbook_safely(path: Path, data_only: bool = False) -> Any:
+    import openpyxl
+
+    if not path.exists():
+        raise WorkbookError(f"{path}: no such file")
+    if path.is_dir():
+        raise WorkbookError(f"{path}: is a folder, not a workbook")
+    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+        raise WorkbookError(f"{path}: not an Excel workbook (expected .xlsx or .xlsm)")
+    try:
+        return openpyxl.load_workbook(
+            path, keep_vba=path.suffix.lower() == ".xlsm", data_only=data_only
+        )
+    except zipfile.BadZipFile:
+        raise WorkbookError(
+            f"{path}: not an Excel workbook (the file is not a valid .xlsx)"
+        ) from None
+    except Exception as exc:  # openpyxl raises many kinds, defusedxml its own
+        kind = type(exc).__name__
+        if "Entities" in kind or "DTD" in kind or "External" in kind:
+            raise WorkbookError(
+                f"{path}: refused: the workbook's XML uses entities ({kind})"
+            ) from None
+        raise WorkbookError(f"{path}: cannot be read as a workbook ({kind}: {exc})") from None
+
+
+class _Progress:
+    """A one-line progress bar on stderr, only when stdout is a terminal."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+
+    def step(self, done: int, total: int, label: str) -> None:
+        if not self.enabled:
+            return
+        width = 24
+        filled = width * done // total
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {label:<28}")
+        sys.stderr.flush()
+        if done == total:
+            sys.stderr.write("\n")
+
+
+def fill_workbook(
+    source: Path,
+    output: Path | None = None,
+    *,
+    in_place: bool = False,
+    as_of: dt.date | None = None,
+    year: int | None = None,
+    rules_dir: str | os.PathLike[str] | None = None,
+    lots_csv: Path | None = None,
+    prices_csv: Path | None = None,
+    progress: bool | None = None,
+    on_rules: Callable[[Rules], None] | None = None,
+) -> FillResult:
+    source = Path(source)
+    if in_place and output is not None:
+        raise WorkbookError("use either -o OUTPUT or --in-place, not both")
+    target = source if in_place else Path(output) if output else default_output(source)
+    if not in_place and target.exists() and target.resolve() == source.resolve():
+        raise WorkbookError(f"{target}: the output would overwrite the input; use --in-place")
+    if not target.parent.is_dir():
+        raise WorkbookError(f"{target.parent}: no such folder for the output")
+    bar = _Progress(sys.stdout.isatty() if progress is None else progress)
+
+    bar.step(0, 4, "reading workbook")
+    wb = load_workbook_safely(source)
+    cached_book: list[Any] = []
+
+    def cached(sheet: str, coord: str) -> Any:
+        # Formula cells: read the value Excel last calculated, from a second, values-only load.
+        if not cached_book:
+            cached_book.append(load_workbook_safely(source, data_only=True))
+        return cached_book[0][sheet][coord].value
+
+    inputs = read_inputs(wb, cached, lots_csv, prices_csv)
+    profile = inputs.profile
+    if as_of is not None:
+        profile = replace(profile, as_of_date=as_of)
+    if year is not None:
+        profile = replace(profile, tax_year=year)
+    resolved = resolve_profile(profile, place=inputs.profile_place)
+    try:
+        rules = load_rules(resolved.tax_year, rules_dir=rules_dir)
+    except RulesError as exc:
+        raise RulesError(f"{inputs.profile_place('tax_year')}: {exc}") from None
+    if on_rules is not None:
+        on_rules(rules)
+
+    bar.step(1, 4, "planning")
+    _check_prices(inputs)
+    try:
+        plan = plan_harvest(
+            rules,
+            profile,
+            inputs.lots.records,
+            [
+                (str(r.get("asset")), r.get("price"))
+                for r in inputs.prices.records
+                if r.get("asset") is not None
+            ],
+            place=inputs.lots.place,
+            profile_place=inputs.profile_place,
+        )
+    except InputError:
+        raise
+    except TlhError:
+        raise
+
+    bar.step(2, 4, "writing sheets")
+    write_plan(wb, plan)
+    bar.step(3, 4, f"saving {target.name}")
+    save_atomic(wb, target)
+    bar.step(4, 4, "done")
+    return FillResult(plan, rules, target)
+
+
+def _check_prices(inputs: Inputs) -> None:
+    """Every lot needs a price (or an override); every price must be a number."""
+    from ..harvest.inputs import parse_prices
+
+    prices: dict[str, str] = {}
+    for i, record in enumerate(inputs.prices.records):
+        asset = record.get("asset")
+        if asset is None:
+            continue
+        place = inputs.prices.places[i].get("price", inputs.prices.name)
+        try:
+            parse_prices([(asset, record.get("price"))])
+        except InputError as exc:
+            raise InputError(f"{place} Price: {str(exc).split(': ', 1)[-1]}") from None
+        if record.get("price") is not None:
+            prices[str(asset).strip()] = place
+    for i, record in enumerate(inputs.lots.records):
+        asset = record.get("asset")
+        if asset is None or record.get("price_override") is not None:
+            continue
+        if str(asset).strip() not in prices:
+            where = inputs.lots.places[i].get("asset", inputs.lots.name)
+            raise InputError(
+                f"{where} Asset: no price for {str(asset).strip()!r} in Prices "
+                "(add a row there, or a Price Override on the lot)"
+            )

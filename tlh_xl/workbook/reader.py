@@ -1,0 +1,249 @@
+"""Reading the user's inputs from a workbook (or CSV files), naming cells in every error.
+
+* Tables are found by name (``Lots``, ``Prices``) on any sheet; without a table, the sheet
+  of that name is read as a plain range whose first non-empty row holds the headers.
+* Headers match regardless of case and extra spaces.
+* Dates may be real dates, Excel serial numbers or ISO text; numbers may be numbers or
+  numeric text. Formula cells are read through their cached values.
+* The Profile is read through its defined names, or failing that its visible labels.
+
+The result is plain records for the engine, plus functions that turn an engine field
+back into a place such as ``Lots!F14 Quantity``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils.datetime import from_excel
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..errors import WorkbookError
+from ..harvest.inputs import Profile
+from .contract import (
+    LOT_COLUMNS,
+    LOTS,
+    PRICE_COLUMNS,
+    PRICES,
+    PROFILE,
+    PROFILE_FIELDS,
+    Column,
+    normalize_header,
+)
+
+__all__ = ["Inputs", "read_inputs"]
+
+Cached = Callable[[str, str], Any]  # (sheet, coordinate) → cached value of a formula cell
+
+
+@dataclass
+class Grid:
+    """Rows of a table or header range: values by field, with where each came from."""
+
+    name: str  # "Lots", or "lots.csv"
+    records: list[dict[str, Any]]
+    places: list[dict[str, str]]  # per record: field → "Lots!F14"
+    headers: dict[str, str]  # field → header as written
+
+    def place(self, row: int, _lot_id: str, field: str) -> str:
+        cell = self.places[row].get(field)
+        header = self.headers.get(field, field)
+        return f"{cell} {header}" if cell else f"{self.name} row {row + 2} {header}"
+
+
+@dataclass
+class Inputs:
+    profile: Profile
+    profile_cells: dict[str, str]  # Profile field → "Profile!B6 OrdinaryIncome"
+    lots: Grid
+    prices: Grid
+
+    def profile_place(self, field: str) -> str:
+        return self.profile_cells.get(field, f"Profile {field}")
+
+
+def _find_table(wb: Workbook, name: str) -> tuple[Worksheet, str] | None:
+    for ws in wb.worksheets:
+        for table in ws.tables.values():
+            if str(table.name).casefold() == name.casefold():
+                return ws, str(table.ref)
+    return None
+
+
+def _header_range(wb: Workbook, name: str) -> tuple[Any, int, int, int, int]:
+    """(sheet, min_col, header_row, max_col, max_row) of a table or plain range."""
+    found = _find_table(wb, name)
+    if found is not None:
+        ws, ref = found
+        min_col, min_row, max_col, max_row = range_boundaries(ref)
+        assert min_col and min_row and max_col and max_row
+        return ws, min_col, min_row, max_col, max_row
+    matches = [ws for ws in wb.worksheets if ws.title.casefold() == name.casefold()]
+    if not matches:
+        raise WorkbookError(f"{name}: no table or sheet named {name!r} in the workbook")
+    ws = matches[0]
+    for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 50)):
+        if any(c.value not in (None, "") for c in row):
+            return ws, 1, int(row[0].row or 1), ws.max_column, ws.max_row
+    raise WorkbookError(f"{ws.title}!A1: the {name} sheet is empty (expected a header row)")
+
+
+def _convert(value: Any, column: Column) -> Any:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if column.kind == "date":
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            converted = from_excel(value)
+            return converted.date() if isinstance(converted, dt.datetime) else converted
+        return value
+    if column.kind == "text" and isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if column.kind == "text" and not isinstance(value, str):
+        return str(value)
+    return value
+
+
+def _map_headers(names: Sequence[Any], columns: Sequence[Column], where: str) -> dict[str, int]:
+    """field → index into the row, for every column found; missing required ones fail."""
+    wanted = {normalize_header(c.header): c for c in columns}
+    index: dict[str, int] = {}
+    for i, name in enumerate(names):
+        column = wanted.get(normalize_header(name))
+        if column is not None and column.field not in index:
+            index[column.field] = i
+    missing = [c.header for c in columns if c.required and c.field not in index]
+    if missing:
+        found = ", ".join(str(n) for n in names if n not in (None, "")) or "nothing"
+        raise WorkbookError(
+            f"{where}: missing column {', '.join(repr(m) for m in missing)} (found: {found})"
+        )
+    return index
+
+
+def read_grid(wb: Workbook, name: str, columns: Sequence[Column], cached: Cached) -> Grid:
+    ws, min_col, header_row, max_col, max_row = _header_range(wb, name)
+    header_cells = next(
+        ws.iter_rows(min_row=header_row, max_row=header_row, min_col=min_col, max_col=max_col)
+    )
+    names = [c.value for c in header_cells]
+    where = (
+        f"{ws.title}!{get_column_letter(min_col)}{header_row}:"
+        f"{get_column_letter(max_col)}{header_row}"
+    )
+    index = _map_headers(names, columns, where)
+    by_field = {c.field: c for c in columns}
+    records: list[dict[str, Any]] = []
+    places: list[dict[str, str]] = []
+    for row in ws.iter_rows(
+        min_row=header_row + 1, max_row=max_row, min_col=min_col, max_col=max_col
+    ):
+        if all(c.value is None or (isinstance(c.value, str) and not c.value.strip()) for c in row):
+            continue
+        record: dict[str, Any] = {}
+        place: dict[str, str] = {}
+        for field, i in index.items():
+            cell = row[i]
+            value = cell.value
+            if cell.data_type == "f" or (
+                isinstance(value, str) and value.startswith("=") and cell.data_type != "s"
+            ):
+                value = cached(ws.title, cell.coordinate)
+            record[field] = _convert(value, by_field[field])
+            place[field] = f"{ws.title}!{cell.coordinate}"
+        records.append(record)
+        places.append(place)
+    headers = {field: str(names[i]).strip() for field, i in index.items()}
+    return Grid(ws.title, records, places, headers)
+
+
+def read_csv_grid(path: Path, columns: Sequence[Column]) -> Grid:
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.reader(handle))
+    except FileNotFoundError:
+        raise WorkbookError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise WorkbookError(f"{path}: cannot read as CSV: {exc}") from None
+    if not rows:
+        raise WorkbookError(f"{path}:1: empty file (expected a header row)")
+    index = _map_headers(rows[0], columns, f"{path.name}:1")
+    by_field = {c.field: c for c in columns}
+    records: list[dict[str, Any]] = []
+    places: list[dict[str, str]] = []
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(v.strip() for v in row):
+            continue
+        record = {
+            f: _convert(row[i] if i < len(row) else None, by_field[f]) for f, i in index.items()
+        }
+        records.append(record)
+        places.append({f: f"{path.name}:{line}" for f in index})
+    headers = {field: rows[0][i].strip() for field, i in index.items()}
+    return Grid(path.name, records, places, headers)
+
+
+def _profile(wb: Workbook, cached: Cached) -> tuple[Profile, dict[str, str]]:
+    values: dict[str, Any] = {}
+    cells: dict[str, str] = {}
+    labels: dict[str, tuple[Worksheet, int]] = {}
+    sheet = next((ws for ws in wb.worksheets if ws.title.casefold() == PROFILE.casefold()), None)
+    if sheet is not None:
+        for row in sheet.iter_rows(min_row=1, max_row=min(sheet.max_row, 200), max_col=1):
+            if isinstance(row[0].value, str):
+                labels[normalize_header(row[0].value)] = (sheet, row[0].row)
+    for f in PROFILE_FIELDS:
+        ws: Worksheet | None = None
+        coord = ""
+        defined = wb.defined_names.get(f.name)
+        if defined is not None:
+            for title, ref in defined.destinations:
+                if title in wb.sheetnames:
+                    ws, coord = wb[title], ref.replace("$", "").split(":")[0]
+                    break
+        if ws is None and normalize_header(f.label) in labels:
+            ws, row_number = labels[normalize_header(f.label)]
+            coord = f"B{row_number}"
+        if ws is None:
+            if f.field in ("filing_status", "ordinary_income"):
+                raise WorkbookError(
+                    f"Profile: no cell named {f.name} and no {f.label!r} label on a Profile sheet"
+                )
+            continue
+        cell = ws[coord]
+        value = cell.value
+        if cell.data_type == "f":
+            value = cached(ws.title, coord)
+        if f.kind == "date" and isinstance(value, dt.datetime):
+            value = value.date()
+        values[f.field] = value
+        cells[f.field] = f"{ws.title}!{coord} {f.name}"
+    return Profile(**values), cells
+
+
+def read_inputs(
+    wb: Workbook,
+    cached: Cached,
+    lots_csv: Path | None = None,
+    prices_csv: Path | None = None,
+) -> Inputs:
+    profile, cells = _profile(wb, cached)
+    lots = (
+        read_csv_grid(lots_csv, LOT_COLUMNS)
+        if lots_csv
+        else read_grid(wb, LOTS, LOT_COLUMNS, cached)
+    )
+    prices = (
+        read_csv_grid(prices_csv, PRICE_COLUMNS)
+        if prices_csv
+        else read_grid(wb, PRICES, PRICE_COLUMNS, cached)
+    )
+    return Inputs(profile, cells, lots, prices)

@@ -1,0 +1,60 @@
+"""The bundled sample portfolio as a filled-in template (``tlh-xl demo``).
+
+The sample lives as reviewable CSV in ``tlh_xl/samples/``: about 40 lots across
+wallets, collapsed coins, two NFTs, a spot bitcoin ETF, recent buys and lots about to
+turn long-term, planned as of 2026-12-01 for tax year 2026.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+from .contract import LOT_COLUMNS, LOTS, PRICE_COLUMNS, PRICES, PROFILE_FIELDS, Column
+from .sheets import build_lots, build_prices
+from .template import template_path
+from .writer import save_atomic
+
+__all__ = ["SAMPLES", "build_sample_workbook"]
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+def _typed(value: str, kind: str) -> Any:
+    if value == "":
+        return None
+    if kind == "date":
+        return dt.date.fromisoformat(value)
+    if kind in ("money", "number", "rate"):
+        return Decimal(value)
+    if kind == "int":
+        return int(value)
+    return value
+
+
+def _rows(name: str, columns: tuple[Column, ...]) -> list[dict[str, Any]]:
+    with (SAMPLES / name).open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    return [{c.field: _typed(r.get(c.header, "") or "", c.kind) for c in columns} for r in rows]
+
+
+def build_sample_workbook(path: Path) -> None:
+    wb = openpyxl.load_workbook(template_path())
+    with (SAMPLES / "sample_profile.csv").open(newline="", encoding="utf-8") as handle:
+        profile = {r["Name"]: r["Value"] for r in csv.DictReader(handle)}
+    for f in PROFILE_FIELDS:
+        ((sheet, coord),) = wb.defined_names[f.name].destinations
+        wb[sheet][coord.replace("$", "")].value = _typed(profile.get(f.name, ""), f.kind)
+    for title, builder, columns, csv_name in (
+        (LOTS, build_lots, LOT_COLUMNS, "sample_lots.csv"),
+        (PRICES, build_prices, PRICE_COLUMNS, "sample_prices.csv"),
+    ):
+        index = wb.sheetnames.index(title)
+        wb.remove(wb[title])
+        builder(wb.create_sheet(title, index), _rows(csv_name, columns))
+    save_atomic(wb, path)

@@ -1,0 +1,441 @@
+"""Builders for every sheet of the workbook.
+
+The template is these builders run with no data; a fill runs the output builders
+(Positions, Harvest, Summary) again with the plan. One code path, so the template and a
+filled workbook cannot drift apart.
+
+Spreadsheet habits: real Excel tables with banding and a frozen header, real dates,
+currency formats with losses in red, data validation on the inputs, and formulas that
+LibreOffice 7.4 also calculates (no XLOOKUP, LET or dynamic arrays; structured
+references written as ``Table[Column]``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..filing_status import FILING_STATUS_LABELS
+from ..harvest.inputs import ASSET_CLASSES
+from .contract import (
+    HARVEST,
+    HARVEST_HEADERS,
+    LOT_COLUMNS,
+    LOTS,
+    POSITION_HEADERS,
+    POSITIONS,
+    PRICE_COLUMNS,
+    PRICES,
+    PROFILE,
+    PROFILE_FIELDS,
+    README,
+    SUMMARY,
+    SUMMARY_FIELDS,
+    Kind,
+)
+
+__all__ = [
+    "FORMATS",
+    "build_harvest",
+    "build_lots",
+    "build_positions",
+    "build_prices",
+    "build_profile",
+    "build_readme",
+    "build_summary",
+    "define_name",
+    "set_text",
+]
+
+MONEY = '"$"#,##0.00;[Red]-"$"#,##0.00'
+FORMATS: dict[Kind, str] = {
+    "money": MONEY,
+    "number": "#,##0.########",
+    "date": "yyyy-mm-dd",
+    "rate": "0.00%",
+    "int": "0",
+    "text": "@",
+    "flag": "@",
+    "status": "@",
+}
+TITLE = Font(bold=True, size=14)
+BOLD = Font(bold=True)
+HELP = Font(italic=True, color="666666")
+WRAP = Alignment(wrap_text=True, vertical="top")
+CHECK_FILL = PatternFill("solid", fgColor="EEF3F8")
+
+
+def set_text(cell: Any, value: object) -> None:
+    """Write text that came from an input as text: never let it become a formula."""
+    cell.value = value
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+
+
+def define_name(wb: Workbook, name: str, sheet: str, coord: str) -> None:
+    """A workbook-level defined name pointing at one cell, replacing any old one."""
+    col = "".join(ch for ch in coord if ch.isalpha())
+    row = coord[len(col) :]
+    if name in wb.defined_names:
+        del wb.defined_names[name]
+    wb.defined_names[name] = DefinedName(name, attr_text=f"{quote_sheetname(sheet)}!${col}${row}")
+
+
+def _table(
+    ws: Worksheet, name: str, headers: Sequence[str], rows: int, widths: Sequence[int]
+) -> None:
+    for i, (header, width) in enumerate(zip(headers, widths), start=1):
+        cell = ws.cell(row=1, column=i, value=header)
+        cell.font = BOLD
+        ws.column_dimensions[get_column_letter(i)].width = width
+    last = get_column_letter(len(headers))
+    table = Table(displayName=name, ref=f"A1:{last}{max(rows, 1) + 1}")
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+    ws.add_table(table)
+    ws.freeze_panes = "A2"
+    _print_setup(ws)
+
+
+def _print_setup(ws: Worksheet) -> None:
+    """Landscape, one page wide: how an accountant prints a ledger."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    if ws.sheet_properties.pageSetUpPr is None:
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties()
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _format_column(ws: Worksheet, col: int, kind: Kind, rows: int) -> None:
+    fmt = FORMATS[kind]
+    for r in range(2, max(rows, 1) + 2):
+        ws.cell(row=r, column=col).number_format = fmt
+
+
+def _put(cell: Any, value: Any, kind: Kind) -> None:
+    if kind in ("text", "flag", "status"):
+        set_text(cell, value)
+    else:
+        cell.value = value
+    cell.number_format = FORMATS[kind]
+
+
+# --- input sheets ----------------------------------------------------------------------
+
+
+def build_readme(ws: Worksheet) -> None:
+    ws["A1"] = "tlh-xl: crypto tax-loss harvesting workbook"
+    ws["A1"].font = TITLE
+    steps = [
+        "1. Profile: fill in your tax year, filing status, income, gains already realized "
+        "this year, carryforwards and the planned sale date (yellow cells).",
+        "2. Lots: one row per open tax lot, with the wallet and transaction ID you would "
+        "sell from. Cost Basis is the total USD paid, fees included.",
+        "3. Prices: one row per asset (USD per unit). A Price Override on a lot wins.",
+        "4. Run: tlh-xl fill THIS-FILE.xlsx  (or the Fill button / TLH functions in Excel).",
+        "5. Harvest lists the sales that maximize your net benefit: lot, wallet, Tx ID, "
+        "quantity, proceeds, basis, gain/loss, fees and when to buy back.",
+        "6. Summary shows tax with and without harvesting, what is saved and what carries "
+        "forward. Sell by the deadline (Dec 31, trade date).",
+        "",
+        "tlh-xl rewrites only Positions, Harvest and Summary; your other sheets, formulas "
+        "and names are kept. The numbers are federal regular tax plus NIIT, from the rule "
+        "files named in Summary. This is a planning tool, not tax advice.",
+    ]
+    for i, text in enumerate(steps, start=3):
+        ws.cell(row=i, column=1, value=text).alignment = WRAP
+    ws.column_dimensions["A"].width = 110
+
+
+def build_profile(ws: Worksheet, wb: Workbook, values: dict[str, Any] | None = None) -> None:
+    values = values or {}
+    ws["A1"] = "Profile"
+    ws["A1"].font = TITLE
+    ws["A2"] = "Yellow cells are inputs; each has a workbook name (e.g. FilingStatus)."
+    ws["A2"].font = HELP
+    ws.column_dimensions["A"].width = 36
+    ws.column_dimensions["B"].width = 26
+    ws.column_dimensions["C"].width = 70
+    status = DataValidation(
+        type="list", allow_blank=False, formula1='"' + ",".join(FILING_STATUS_LABELS.values()) + '"'
+    )
+    yes_no = DataValidation(type="list", allow_blank=True, formula1='"yes,no"')
+    rate = DataValidation(
+        type="decimal",
+        operator="between",
+        formula1="0",
+        formula2="1",
+        allow_blank=True,
+        error="Enter a fraction between 0 and 1, e.g. 0.5%",
+    )
+    year = DataValidation(type="whole", operator="between", formula1="2000", formula2="2100")
+    date = DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True)
+    for dv in (status, yes_no, rate, year, date):
+        dv.showErrorMessage = True
+        ws.add_data_validation(dv)
+    for row, f in enumerate(PROFILE_FIELDS, start=4):
+        ws.cell(row=row, column=1, value=f.label).font = BOLD
+        cell = ws.cell(row=row, column=2)
+        cell.style = "Input"
+        _put(cell, values.get(f.name), f.kind)
+        ws.cell(row=row, column=3, value=f.help).font = HELP
+        define_name(wb, f.name, PROFILE, f"B{row}")
+        {"status": status, "flag": yes_no, "rate": rate, "int": year, "date": date}.get(
+            f.kind, _NoValidation
+        ).add(cell.coordinate)
+
+
+class _NoValidation:
+    @staticmethod
+    def add(_: str) -> None:
+        return None
+
+
+def _rows_table(
+    ws: Worksheet, name: str, columns: Sequence[Any], rows: Sequence[dict[str, Any]]
+) -> None:
+    _table(ws, name, [c.header for c in columns], len(rows), [c.width for c in columns])
+    for col, column in enumerate(columns, start=1):
+        _format_column(ws, col, column.kind, len(rows))
+    for r, record in enumerate(rows, start=2):
+        for col, column in enumerate(columns, start=1):
+            _put(ws.cell(row=r, column=col), record.get(column.field), column.kind)
+
+
+def build_lots(ws: Worksheet, rows: Sequence[dict[str, Any]] = ()) -> None:
+    _rows_table(ws, LOTS, LOT_COLUMNS, rows)
+    n = max(len(rows), 1) + 1000  # validation reaches well past the last row
+    classes = DataValidation(
+        type="list", formula1='"' + ",".join(ASSET_CLASSES) + '"', allow_blank=False
+    )
+    positive = DataValidation(
+        type="decimal",
+        operator="greaterThan",
+        formula1="0",
+        error="Quantity must be greater than 0",
+    )
+    money = DataValidation(
+        type="decimal",
+        operator="greaterThanOrEqual",
+        formula1="0",
+        allow_blank=True,
+        error="Enter an amount of 0 or more",
+    )
+    yes_no = DataValidation(type="list", allow_blank=True, formula1='"yes,no"')
+    for dv, col in ((classes, "C"), (positive, "F"), (money, "G"), (money, "I"), (yes_no, "J")):
+        dv.showErrorMessage = True
+        if dv not in ws.data_validations.dataValidation:
+            ws.add_data_validation(dv)
+        dv.add(f"{col}2:{col}{n}")
+
+
+def build_prices(ws: Worksheet, rows: Sequence[dict[str, Any]] = ()) -> None:
+    _rows_table(ws, PRICES, PRICE_COLUMNS, rows)
+    money = DataValidation(
+        type="decimal",
+        operator="greaterThanOrEqual",
+        formula1="0",
+        allow_blank=True,
+        error="Enter a price of 0 or more",
+    )
+    money.showErrorMessage = True
+    ws.add_data_validation(money)
+    money.add(f"B2:B{max(len(rows), 1) + 1000}")
+
+
+# --- output sheets -----------------------------------------------------------------------
+
+_POSITION_KINDS: tuple[Kind, ...] = (
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "date",
+    "number",
+    "money",
+    "money",
+    "money",
+    "money",
+    "text",
+    "date",
+    "int",
+    "text",
+)
+_POSITION_WIDTHS = (10, 10, 17, 15, 18, 12, 15, 14, 13, 14, 16, 11, 13, 10, 60)
+_HARVEST_KINDS: tuple[Kind, ...] = (
+    "text",
+    "text",
+    "text",
+    "text",
+    "date",
+    "date",
+    "number",
+    "money",
+    "money",
+    "money",
+    "text",
+    "money",
+    "date",
+    "text",
+)
+_HARVEST_WIDTHS = (10, 10, 15, 18, 12, 12, 15, 14, 14, 14, 11, 11, 12, 90)
+
+
+def _output_table(
+    ws: Worksheet,
+    name: str,
+    headers: Sequence[str],
+    kinds: Sequence[Kind],
+    widths: Sequence[int],
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    _table(ws, name, headers, len(rows), widths)
+    for col, kind in enumerate(kinds, start=1):
+        _format_column(ws, col, kind, len(rows))
+    for r, row in enumerate(rows, start=2):
+        for col, (value, kind) in enumerate(zip(row, kinds), start=1):
+            _put(ws.cell(row=r, column=col), value, kind)
+
+
+def build_positions(ws: Worksheet, rows: Sequence[Sequence[Any]] = ()) -> None:
+    _output_table(ws, POSITIONS, POSITION_HEADERS, _POSITION_KINDS, _POSITION_WIDTHS, rows)
+
+
+def build_harvest(ws: Worksheet, rows: Sequence[Sequence[Any]] = ()) -> None:
+    _output_table(ws, HARVEST, HARVEST_HEADERS, _HARVEST_KINDS, _HARVEST_WIDTHS, rows)
+    for r in range(2, len(rows) + 2):
+        ws.cell(row=r, column=14).alignment = Alignment(wrap_text=False)
+
+
+# Cross-checks computed by the spreadsheet itself from the Harvest table.
+CHECKS: tuple[tuple[str, str, Kind], ...] = (
+    ("Sales", '=COUNTIF(Harvest[Lot ID],"?*")', "int"),
+    ("Proceeds", "=SUM(Harvest[Proceeds])", "money"),
+    ("Gain/loss realized", "=SUM(Harvest[Gain/Loss])", "money"),
+    ("Fees (equals Trading costs)", "=SUM(Harvest[Fees])", "money"),
+    (
+        "Short-term loss (equals harvested)",
+        '=-SUMIFS(Harvest[Gain/Loss],Harvest[Term],"Short-term",Harvest[Gain/Loss],"<0")',
+        "money",
+    ),
+    (
+        "Long-term loss (equals harvested)",
+        '=-SUMIFS(Harvest[Gain/Loss],Harvest[Term],"Long-term",Harvest[Gain/Loss],"<0")',
+        "money",
+    ),
+    ("Tax saved = without − with", "=TaxWithoutHarvest-TaxWithHarvest", "money"),
+    (
+        "Net benefit = saved − costs + carried × value",
+        "=TaxSaved-TradingCosts+ROUND(CarryforwardValueUsed*CarryforwardAdded,2)",
+        "money",
+    ),
+    (
+        "Days left (deadline − planned sale date)",
+        '=IF(ISNUMBER(AsOfDate),MAX(0,Deadline-AsOfDate),"")',
+        "int",
+    ),
+)
+
+
+def build_summary(
+    ws: Worksheet,
+    wb: Workbook,
+    values: dict[str, Any] | None = None,
+    by_asset: Iterable[tuple[str, Decimal]] = (),
+    messages: Sequence[str] = (),
+) -> None:
+    values = values or {}
+    _print_setup(ws)
+    ws["A1"] = "Summary"
+    ws["A1"].font = TITLE
+    ws["A2"] = "Federal regular income tax plus net investment income tax for the tax year."
+    ws["A2"].font = HELP
+    ws.column_dimensions["A"].width = 36
+    ws.column_dimensions["B"].width = 22
+    ws.column_dimensions["C"].width = 4
+    ws.column_dimensions["D"].width = 44
+    ws.column_dimensions["E"].width = 18
+    for row, f in enumerate(SUMMARY_FIELDS, start=4):
+        ws.cell(row=row, column=1, value=f.label).font = BOLD
+        cell = ws.cell(row=row, column=2)
+        _put(cell, values.get(f.field), f.kind)
+        define_name(wb, f.name, SUMMARY, f"B{row}")
+    ws["B8"].font = Font(bold=True, size=12)  # NetBenefit
+    ws["D3"] = "Checks from the Harvest table"
+    ws["D3"].font = BOLD
+    for row, (label, formula, kind) in enumerate(CHECKS, start=4):
+        ws.cell(row=row, column=4, value=label)
+        cell = ws.cell(row=row, column=5, value=formula)
+        cell.number_format = FORMATS[kind]
+        cell.fill = CHECK_FILL
+    for i, text in enumerate(messages, start=len(SUMMARY_FIELDS) + 5):
+        set_text(ws.cell(row=i, column=1), text)
+        ws.cell(row=i, column=1).font = HELP
+
+    # Chart data: before/after tax, and unrealized gain/loss by asset.
+    ws["G3"], ws["H3"] = "Scenario", "Tax"
+    ws["G4"], ws["H4"] = "Without harvesting", "=TaxWithoutHarvest"
+    ws["G5"], ws["H5"] = "With harvesting", "=TaxWithHarvest"
+    ws["G7"], ws["H7"] = "Asset", "Unrealized Gain/Loss"
+    for cell in (ws["G3"], ws["H3"], ws["G7"], ws["H7"]):
+        cell.font = BOLD
+    ws["H4"].number_format = ws["H5"].number_format = MONEY
+    assets = list(by_asset)
+    for i, (asset, amount) in enumerate(assets, start=8):
+        set_text(ws.cell(row=i, column=7), asset)
+        ws.cell(row=i, column=8, value=amount).number_format = MONEY
+    ws.column_dimensions["G"].width = 20
+    ws.column_dimensions["H"].width = 20
+
+    tax = BarChart()
+    tax.type = "col"
+    tax.title = "Federal tax: before and after harvesting"
+    tax.y_axis.title = "USD"
+    tax.add_data(Reference(ws, min_col=8, min_row=3, max_row=5), titles_from_data=True)
+    tax.set_categories(Reference(ws, min_col=7, min_row=4, max_row=5))
+    tax.legend = None
+    tax.height, tax.width = 7, 12
+    ws.add_chart(tax, "J3")
+
+    gains = BarChart()
+    gains.type = "bar"
+    gains.title = "Unrealized gain/loss by asset"
+    last = 7 + max(len(assets), 1)
+    gains.add_data(Reference(ws, min_col=8, min_row=7, max_row=last), titles_from_data=True)
+    gains.set_categories(Reference(ws, min_col=7, min_row=8, max_row=last))
+    gains.legend = None
+    gains.height, gains.width = max(7.0, 0.5 * len(assets)), 12
+    ws.add_chart(gains, "J18")
+
+
+def new_workbook() -> Workbook:
+    """The template: every sheet of the contract, empty."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = README
+    build_readme(ws)
+    build_profile(
+        wb.create_sheet(PROFILE),
+        wb,
+        {"FilingStatus": "Single", "Rebuy": "yes", "HarvestGains": "no"},
+    )
+    build_lots(wb.create_sheet(LOTS))
+    build_prices(wb.create_sheet(PRICES))
+    build_positions(wb.create_sheet(POSITIONS))
+    build_harvest(wb.create_sheet(HARVEST))
+    build_summary(wb.create_sheet(SUMMARY), wb)
+    wb.calculation.fullCalcOnLoad = True
+    return wb

@@ -1,0 +1,105 @@
+"""Writing the plan into a workbook: only Positions, Harvest and Summary are rebuilt.
+
+Everything else in the workbook (other sheets, formulas, styles, defined names, data
+validation, charts, a VBA project) is left as openpyxl loaded it. The file is written to a
+temporary file beside the target and renamed into place, so a failure never leaves a
+half-written workbook.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from openpyxl.workbook.workbook import Workbook
+
+from ..harvest.plan import HarvestPlan
+from .contract import HARVEST, POSITIONS, SUMMARY
+from .sheets import build_harvest, build_positions, build_summary
+
+__all__ = ["save_atomic", "write_plan"]
+
+
+def _fresh_sheet(wb: Workbook, title: str) -> Any:
+    """Remove our output sheet (with its tables and charts) and recreate it in place."""
+    if title in wb.sheetnames:
+        index = wb.sheetnames.index(title)
+        wb.remove(wb[title])
+        return wb.create_sheet(title, index)
+    return wb.create_sheet(title)
+
+
+def _term(term: str) -> str:
+    return "Long-term" if term == "long" else "Short-term"
+
+
+def write_plan(wb: Workbook, plan: HarvestPlan) -> None:
+    positions = [
+        (
+            p.lot.lot_id,
+            p.lot.asset,
+            p.lot.asset_class,
+            p.lot.wallet,
+            p.lot.tx_id,
+            p.lot.acquired,
+            p.lot.quantity,
+            p.lot.cost_basis,
+            p.price,
+            p.market_value,
+            p.unrealized,
+            _term(p.term),
+            p.long_term_on,
+            p.days_to_long_term,
+            "; ".join(p.flags),
+        )
+        for p in plan.position_records
+    ]
+    sales = [
+        (
+            s.lot_id,
+            s.asset,
+            s.wallet,
+            s.tx_id,
+            s.acquired,
+            s.sell_date,
+            s.sell_quantity,
+            s.proceeds,
+            s.cost_basis,
+            s.gain_loss,
+            s.term,
+            s.fees,
+            s.rebuy_on,
+            s.note,
+        )
+        for s in plan.sale_records
+    ]
+    by_asset: dict[str, Decimal] = defaultdict(Decimal)
+    for p in plan.position_records:
+        if p.unrealized is not None:
+            by_asset[p.lot.asset] += p.unrealized
+    assets = sorted(by_asset.items(), key=lambda kv: kv[1])
+    values: dict[str, Any] = dict(vars(plan.summary))
+    build_positions(_fresh_sheet(wb, POSITIONS), positions)
+    build_harvest(_fresh_sheet(wb, HARVEST), sales)
+    build_summary(_fresh_sheet(wb, SUMMARY), wb, values, assets, plan.messages)
+    wb.calculation.fullCalcOnLoad = True  # Excel and LibreOffice recalculate on open
+    wb.active = wb.sheetnames.index(SUMMARY)
+    for ws in wb.worksheets:
+        ws.sheet_view.tabSelected = ws.title == SUMMARY
+
+
+def save_atomic(wb: Workbook, target: Path) -> None:
+    target = Path(target)
+    fd, tmp_name = tempfile.mkstemp(prefix=".~tlh-", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
