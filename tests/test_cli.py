@@ -93,16 +93,18 @@ def test_rules_list_and_show(run_cli) -> None:
 
 
 def test_help_for_every_command(run_cli) -> None:
-    for args in ([], ["tax"], ["rules"], ["rules", "check"], ["demo"]):
+    for args in ([], ["tax"], ["rules"], ["rules", "check"], ["demo"], ["init"], ["fill"]):
         r = run_cli(*args, "--help")
         assert r.returncode == 0 and "usage: tlh-xl" in r.stdout
 
 
-def test_demo_runs(run_cli) -> None:
-    r = run_cli("demo")
+def test_demo_fills_the_sample_and_prints_the_summary(run_cli, tmp_path: Path) -> None:
+    r = run_cli("demo", "-o", "demo.xlsx", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert "Tax saved this year" in r.stdout and "$5,190.00" in r.stdout
-    assert r.stdout.count("rebuy on 2025-12-02") == 4
+    assert (tmp_path / "demo.xlsx").is_file()
+    for label in ("Tax without harvesting", "Tax with harvesting", "Tax saved this year",
+                  "Net benefit", "suggested sales"):
+        assert label in r.stdout
 
 
 def test_help_does_not_import_heavy_modules() -> None:
