@@ -102,8 +102,13 @@ def test_demo_fills_the_sample_and_prints_the_summary(run_cli, tmp_path: Path) -
     r = run_cli("demo", "-o", "demo.xlsx", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "demo.xlsx").is_file()
-    for label in ("Tax without harvesting", "Tax with harvesting", "Tax saved this year",
-                  "Net benefit", "suggested sales"):
+    for label in (
+        "Tax without harvesting",
+        "Tax with harvesting",
+        "Tax saved this year",
+        "Net benefit",
+        "suggested sales",
+    ):
         assert label in r.stdout
 
 

@@ -1,0 +1,67 @@
+"""The committed template equals what the builder makes, and follows the contract."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+from tlh_xl.workbook.contract import PROFILE_FIELDS, SHEETS, SUMMARY_FIELDS
+from tlh_xl.workbook.template import template_path, write_template
+
+FORBIDDEN = ("XLOOKUP", "LET(", "FILTER(", "SORT(", "UNIQUE(", "SEQUENCE(", "LAMBDA(")
+
+
+def describe(path: Path) -> dict[str, Any]:
+    """Everything reviewable about a workbook, without zip timestamps."""
+    wb = openpyxl.load_workbook(path)
+    out: dict[str, Any] = {"sheets": wb.sheetnames, "names": {}}
+    for name, dn in wb.defined_names.items():
+        out["names"][name] = dn.attr_text
+    for ws in wb.worksheets:
+        out[ws.title] = {
+            "cells": {
+                c.coordinate: (c.value, c.number_format, c.style)
+                for row in ws.iter_rows()
+                for c in row
+                if c.value is not None
+            },
+            "tables": {t.name: (t.ref, t.tableStyleInfo.name) for t in ws.tables.values()},
+            "validations": sorted(
+                (str(dv.sqref), dv.type, dv.formula1) for dv in ws.data_validations.dataValidation
+            ),
+            "charts": len(ws._charts),
+            "freeze": ws.freeze_panes,
+        }
+    return out
+
+
+def test_committed_template_matches_the_builder(tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh.xlsx"
+    write_template(fresh)
+    assert describe(template_path()) == describe(fresh), (
+        "regenerate: python -m tlh_xl.workbook.template"
+    )
+
+
+def test_template_follows_the_contract() -> None:
+    info = describe(template_path())
+    assert info["sheets"] == list(SHEETS)
+    for f in (*PROFILE_FIELDS, *SUMMARY_FIELDS):
+        assert f.name in info["names"], f.name
+    assert "Lots" in info["Lots"]["tables"] and "Prices" in info["Prices"]["tables"]
+    assert "Harvest" in info["Harvest"]["tables"] and "Positions" in info["Positions"]["tables"]
+    assert info["Summary"]["charts"] == 2
+    for sheet in ("Lots", "Prices", "Positions", "Harvest"):
+        assert info[sheet]["freeze"] == "A2"
+    assert any("Married filing jointly" in (v[2] or "") for v in info["Profile"]["validations"])
+    formulas = [
+        v[0]
+        for s in SHEETS
+        for v in info[s]["cells"].values()
+        if isinstance(v[0], str) and v[0].startswith("=")
+    ]
+    assert formulas, "the template should carry formulas"
+    for formula in formulas:
+        assert not any(bad in formula.upper() for bad in FORBIDDEN), formula
