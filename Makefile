@@ -20,6 +20,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/fill.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check tlh_xl tests bench

@@ -206,8 +206,9 @@ def _rows_table(
     ws: Worksheet, name: str, columns: Sequence[Any], rows: Sequence[dict[str, Any]]
 ) -> None:
     _table(ws, name, [c.header for c in columns], len(rows), [c.width for c in columns])
-    for col, column in enumerate(columns, start=1):
-        _format_column(ws, col, column.kind, len(rows))
+    if not rows:  # style the empty first row, so what a user types there is formatted
+        for col, column in enumerate(columns, start=1):
+            _format_column(ws, col, column.kind, 0)
     for r, record in enumerate(rows, start=2):
         for col, column in enumerate(columns, start=1):
             _put(ws.cell(row=r, column=col), record.get(column.field), column.kind)
@@ -302,11 +303,13 @@ def _output_table(
     rows: Sequence[Sequence[Any]],
 ) -> None:
     _table(ws, name, headers, len(rows), widths)
-    for col, kind in enumerate(kinds, start=1):
-        _format_column(ws, col, kind, len(rows))
+    if not rows:
+        for col, kind in enumerate(kinds, start=1):
+            _format_column(ws, col, kind, 0)
     for r, row in enumerate(rows, start=2):
         for col, (value, kind) in enumerate(zip(row, kinds), start=1):
-            _put(ws.cell(row=r, column=col), value, kind)
+            if value is not None and value != "":  # an empty cell stays unwritten
+                _put(ws.cell(row=r, column=col), value, kind)
 
 
 def build_positions(ws: Worksheet, rows: Sequence[Sequence[Any]] = ()) -> None:
