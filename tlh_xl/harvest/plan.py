@@ -209,21 +209,22 @@ def _base_inputs(rp: ResolvedProfile) -> TaxInputs:
     )
 
 
-def _check_dates(rules: Rules, rp: ResolvedProfile) -> None:
+def _check_dates(rules: Rules, rp: ResolvedProfile, where: Callable[[str], str]) -> None:
     if rp.tax_year != rules.year:
         raise InputError(
-            f"profile: tax year {rp.tax_year} does not match the rules for {rules.year}"
+            f"{where('tax_year')}: tax year {rp.tax_year} does not match the rules for {rules.year}"
         )
     deadline = rules.deadline_date
     if rp.as_of_date > deadline:
         raise InputError(
-            f"the deadline for tax year {rules.year} ({deadline:%b %d, %Y}, trade date) has "
-            f"passed: a sale on {rp.as_of_date} counts for {rp.as_of_date.year}"
+            f"{where('as_of_date')}: the deadline for tax year {rules.year} "
+            f"({deadline:%b %d, %Y}, trade date) has passed: a sale on {rp.as_of_date} "
+            f"counts for {rp.as_of_date.year}"
         )
     if rp.as_of_date.year < rules.year:
         raise InputError(
-            f"as-of date {rp.as_of_date} is before tax year {rules.year}: a sale then counts "
-            f"for {rp.as_of_date.year}"
+            f"{where('as_of_date')}: {rp.as_of_date} is before tax year {rules.year}: "
+            f"a sale then counts for {rp.as_of_date.year}"
         )
 
 
@@ -314,7 +315,7 @@ def plan_harvest(
     if not isinstance(profile, Profile):
         profile = Profile.from_mapping(profile)
     rp = resolve_profile(profile, today, profile_place)
-    _check_dates(rules, rp)
+    _check_dates(rules, rp, profile_place or (lambda name: f"profile: {name}"))
     lot_list = parse_lots(lots, rp.as_of_date, place)
     excluded = {str(x) for x in exclude}
     unknown = excluded - {lot.lot_id for lot in lot_list}
