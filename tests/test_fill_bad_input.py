@@ -78,7 +78,7 @@ def lot_row(ws: Worksheet, lot_id: str) -> int:
     raise AssertionError(f"no lot {lot_id!r} on {ws.title}")
 
 
-def put_lot(wb: Workbook, lot_id: str, header: str, value: object) -> str:
+def put_lot(wb: Workbook, lot_id: str, header: str, value: Any) -> str:
     """Set one Lots cell; return its place as the error should name it (``Lots!F14``)."""
     ws = wb["Lots"]
     row, col = lot_row(ws, lot_id), header_col(ws, header)
@@ -195,10 +195,35 @@ def tax_year_without_rules(wb: Workbook) -> str:
     return f"{sheet}!{coord} TaxYear"
 
 
+def profile_value(name: str, value: object) -> Mutation:
+    def mutate(wb: Workbook) -> str:
+        sheet, coord = profile_cell(wb, name)
+        wb[sheet][coord].value = value
+        return f"{sheet}!{coord} {name}"
+
+    return mutate
+
+
+def text_price(wb: Workbook) -> str:
+    ws = wb["Prices"]
+    row, col = lot_row(ws, "ETH"), header_col(ws, "Price")
+    ws.cell(row=row, column=col).value = "cheap"
+    return f"Prices!{get_column_letter(col)}{row} Price"
+
+
+def empty_lot_id(wb: Workbook) -> str:
+    return put_lot(wb, "L04", "Lot ID", None) + " Lot ID"
+
+
+def bad_exclude_flag(wb: Workbook) -> str:
+    return put_lot(wb, "L04", "Exclude", "maybe") + " Exclude"
+
+
 @dataclass(frozen=True)
 class WorkbookDefect:
     mutate: Mutation
     says: tuple[str, ...] = ()  # further text the message must contain
+    bug: str = ""  # a product bug: the case is expected to fail until it is fixed
 
 
 WORKBOOK_DEFECTS: dict[str, WorkbookDefect] = {
@@ -221,7 +246,21 @@ WORKBOOK_DEFECTS: dict[str, WorkbookDefect] = {
     "tax_year_without_rules": WorkbookDefect(
         tax_year_without_rules, (f"us{os.sep}2031.yaml", "tlh-xl rules new")
     ),
+    "as_of_not_a_date": WorkbookDefect(profile_value("AsOfDate", "soon"), ("'soon'",)),
+    "fee_rate_over_one": WorkbookDefect(profile_value("FeeRate", 2), ("share of proceeds",)),
+    "rebuy_not_yes_no": WorkbookDefect(profile_value("Rebuy", "maybe"), ("'maybe'",)),
+    "text_price": WorkbookDefect(text_price, ("'cheap'",)),
+    "empty_lot_id": WorkbookDefect(empty_lot_id, ("empty",)),
+    "exclude_not_yes_no": WorkbookDefect(bad_exclude_flag, ("'maybe'",)),
+    "as_of_after_deadline": WorkbookDefect(
+        profile_value("AsOfDate", dt.datetime(2027, 1, 5)),
+        ("deadline", "2027-01-05"),
+    ),
 }
+WORKBOOK_DEFECT_PARAMS = [
+    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=case.bug)) if case.bug else name
+    for name, case in WORKBOOK_DEFECTS.items()
+]
 
 
 def assert_refused(
@@ -248,7 +287,7 @@ def assert_refused(
     assert not any(name.startswith(".~tlh-") for name in listing(folder))
 
 
-@pytest.mark.parametrize("defect", list(WORKBOOK_DEFECTS), ids=list(WORKBOOK_DEFECTS))
+@pytest.mark.parametrize("defect", WORKBOOK_DEFECT_PARAMS, ids=list(WORKBOOK_DEFECTS))
 def test_bad_workbook_is_refused_naming_the_place(
     defect: str, sample: Path, tmp_path: Path
 ) -> None:
@@ -323,21 +362,7 @@ FILE_DEFECTS: dict[str, tuple[Callable[[Path], str], tuple[str, ...]]] = {
     "path_does_not_exist": (missing_path, ("no such file",)),
     "folder_does_not_exist": (missing_in_missing_folder, ("no such file",)),
 }
-FILE_DEFECT_PARAMS = [
-    pytest.param(
-        name,
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="BUG: fill_workbook (tlh_xl/workbook/fill.py) checks the default output's "
-            "folder before the input: for INPUT no-such-folder/book.xlsx it says "
-            "'no-such-folder: no such folder for the output' instead of naming the missing "
-            "input",
-        ),
-    )
-    if name == "folder_does_not_exist"
-    else name
-    for name in FILE_DEFECTS
-]
+FILE_DEFECT_PARAMS = list(FILE_DEFECTS)
 
 
 @pytest.mark.parametrize("defect", FILE_DEFECT_PARAMS, ids=list(FILE_DEFECTS))
@@ -428,15 +453,9 @@ def test_output_into_a_missing_folder_is_refused(sample: Path, tmp_path: Path) -
     assert_refused(r, "nowhere", ("no such folder",), tmp_path, before, source, digest)
 
 
-# --- product bugs found while writing these tests (xfail until fixed) ---------------------
+# --- found while writing these tests, and fixed --------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: parse_lots (tlh_xl/harvest/inputs.py) says 'also in row N' with N the "
-    "1-based record index, not the sheet row: for Lots!A13 duplicating L03 (Lots!A4) it "
-    "says 'also in row 3', which points at L02",
-)
 def test_duplicate_lot_id_names_the_other_cell(sample: Path, tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(sample)
     place = duplicate_lot_id(wb)
@@ -450,28 +469,31 @@ def test_duplicate_lot_id_names_the_other_cell(sample: Path, tmp_path: Path) -> 
     assert first in r.stderr or f"row {lot_row(wb['Lots'], 'L03')}" in r.stderr, r.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the missing-rules message (tlh_xl/rulebook/store.py find_rule_file) tells "
-    "the user to run 'tlh-xl rules new 2031 --from 2026', but the CLI has no 'rules new'",
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--year", "2031"),
+        ("--as-of", "2027-01-05"),
+    ],
+    ids=["year_without_rules", "as_of_after_deadline"],
 )
-def test_the_suggested_rules_new_command_exists(tmp_path: Path) -> None:
-    r = subprocess.run(
-        [sys.executable, "-m", "tlh_xl", "rules", "new", "--help"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=120,
-    )
-    assert r.returncode == 0, r.stderr
+def test_bad_command_line_override_names_the_option(
+    option: str, value: str, sample: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / INPUT
+    source.write_bytes(sample.read_bytes())
+    before, digest = listing(tmp_path), sha256(source)
+
+    r = run_fill(INPUT, option, value, cwd=tmp_path)
+
+    assert r.returncode == 2, r.stderr
+    assert r.stdout == "" and len(r.stderr.splitlines()) == 1, r.stderr
+    assert sha256(source) == digest and listing(tmp_path) == before
+    # The bad value came from the command line: the message must say so, not blame a
+    # Profile cell that holds a good value.
+    assert option in r.stderr and "Profile!" not in r.stderr, r.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: fill_workbook/save_atomic (tlh_xl/workbook/fill.py, writer.py) do not check "
-    "that -o is a folder; os.replace raises IsADirectoryError and the command exits 1 "
-    "('unexpected error ... report it') instead of 2 with a one-line message",
-)
 def test_output_onto_an_existing_folder_is_bad_input(sample: Path, tmp_path: Path) -> None:
     source = tmp_path / INPUT
     source.write_bytes(sample.read_bytes())
@@ -485,12 +507,6 @@ def test_output_onto_an_existing_folder_is_bad_input(sample: Path, tmp_path: Pat
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: save_atomic (tlh_xl/workbook/writer.py) writes through tempfile.mkstemp, "
-    "whose file is mode 0600, and renames it into place: --in-place turns a 0644 workbook "
-    "into 0600 (others/the group lose read access)",
-)
 def test_in_place_keeps_the_file_permissions(sample: Path, tmp_path: Path) -> None:
     source = tmp_path / INPUT
     source.write_bytes(sample.read_bytes())
@@ -503,11 +519,6 @@ def test_in_place_keeps_the_file_permissions(sample: Path, tmp_path: Path) -> No
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: save_atomic (tlh_xl/workbook/writer.py) creates the output with "
-    "tempfile.mkstemp's mode 0600 instead of honouring the umask (0644 under umask 022)",
-)
 def test_new_output_honours_the_umask(sample: Path, tmp_path: Path) -> None:
     source = tmp_path / INPUT
     source.write_bytes(sample.read_bytes())

@@ -290,9 +290,8 @@ def parse_lots(lots: Any, as_of: dt.date | None = None, place: Locator | None = 
             return where(_row, _id, column)
 
         if lot_id in seen:
-            raise InputError(
-                f"{at('lot_id')}: duplicate lot ID {lot_id!r} (also in row {seen[lot_id] + 1})"
-            )
+            first = where(seen[lot_id], lot_id, "lot_id")
+            raise InputError(f"{at('lot_id')}: duplicate lot ID {lot_id!r} (first at {first})")
         seen[lot_id] = row
         for col in ("asset", "asset_class", "acquired", "quantity", "cost_basis"):
             if _blank(rec.get(col)):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, RulesError, TlhError, WorkbookError
+from ..errors import InputError, RulesError, WorkbookError
 from ..harvest.inputs import resolve_profile
 from ..harvest.plan import HarvestPlan, plan_harvest
 from ..rulebook import Rules, load_rules
@@ -94,11 +94,23 @@ def fill_workbook(
     source = Path(source)
     if in_place and output is not None:
         raise WorkbookError("use either -o OUTPUT or --in-place, not both")
+    if not source.exists():
+        raise WorkbookError(f"{source}: no such file")
     target = source if in_place else Path(output) if output else default_output(source)
     if not in_place and target.exists() and target.resolve() == source.resolve():
         raise WorkbookError(f"{target}: the output would overwrite the input; use --in-place")
+    if target.is_dir():
+        raise WorkbookError(f"{target}: is a folder; give a file name for the output")
     if not target.parent.is_dir():
         raise WorkbookError(f"{target.parent}: no such folder for the output")
+    if (
+        source.suffix.lower() in WORKBOOK_SUFFIXES
+        and target.suffix.lower() != source.suffix.lower()
+    ):
+        raise WorkbookError(
+            f"{target}: the output must be a {source.suffix} file like the input (Excel "
+            "refuses a file whose extension does not match its format; .xlsm keeps macros)"
+        )
     bar = _Progress(sys.stdout.isatty() if progress is None else progress)
 
     bar.step(0, 4, "reading workbook")
@@ -113,37 +125,39 @@ def fill_workbook(
 
     inputs = read_inputs(wb, cached, lots_csv, prices_csv)
     profile = inputs.profile
+    overridden: dict[str, str] = {}  # a value given on the command line is blamed there
     if as_of is not None:
         profile = replace(profile, as_of_date=as_of)
+        overridden["as_of_date"] = f"--as-of {as_of}"
     if year is not None:
         profile = replace(profile, tax_year=year)
-    resolved = resolve_profile(profile, place=inputs.profile_place)
+        overridden["tax_year"] = f"--year {year}"
+
+    def profile_place(field: str) -> str:
+        return overridden.get(field) or inputs.profile_place(field)
+
+    resolved = resolve_profile(profile, place=profile_place)
     try:
         rules = load_rules(resolved.tax_year, rules_dir=rules_dir)
     except RulesError as exc:
-        raise RulesError(f"{inputs.profile_place('tax_year')}: {exc}") from None
+        raise RulesError(f"{profile_place('tax_year')}: {exc}") from None
     if on_rules is not None:
         on_rules(rules)
 
     bar.step(1, 4, "planning")
     _check_prices(inputs)
-    try:
-        plan = plan_harvest(
-            rules,
-            profile,
-            inputs.lots.records,
-            [
-                (str(r.get("asset")), r.get("price"))
-                for r in inputs.prices.records
-                if r.get("asset") is not None
-            ],
-            place=inputs.lots.place,
-            profile_place=inputs.profile_place,
-        )
-    except InputError:
-        raise
-    except TlhError:
-        raise
+    plan = plan_harvest(
+        rules,
+        profile,
+        inputs.lots.records,
+        [
+            (str(r.get("asset")), r.get("price"))
+            for r in inputs.prices.records
+            if r.get("asset") is not None
+        ],
+        place=inputs.lots.place,
+        profile_place=profile_place,
+    )
 
     bar.step(2, 4, "writing sheets")
     write_plan(wb, plan)

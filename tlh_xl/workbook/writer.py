@@ -9,6 +9,7 @@ half-written workbook.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections import defaultdict
 from decimal import Decimal
@@ -92,13 +93,24 @@ def write_plan(wb: Workbook, plan: HarvestPlan) -> None:
         ws.sheet_view.tabSelected = ws.title == SUMMARY
 
 
+def _mode_for(target: Path) -> int:
+    """Keep a replaced file's permissions; give a new one what the umask allows."""
+    if target.exists():
+        return stat.S_IMODE(target.stat().st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def save_atomic(wb: Workbook, target: Path) -> None:
     target = Path(target)
+    mode = _mode_for(target)
     fd, tmp_name = tempfile.mkstemp(prefix=".~tlh-", suffix=target.suffix, dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         wb.save(tmp)
+        os.chmod(tmp, mode)  # mkstemp makes 0600 files
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
