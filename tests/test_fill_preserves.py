@@ -613,3 +613,37 @@ def test_csv_error_names_file_and_line(sample: Path, tmp_path: Path) -> None:
     assert r.stderr.startswith("tlh-xl: error: lots.csv:6 Quantity: "), r.stderr
     assert "'lots'" in r.stderr
     assert {p.name for p in tmp_path.iterdir()} == before
+
+
+def test_xml_entity_attack_is_refused(tmp_path: Path) -> None:
+    """A workbook whose XML declares entities (billion laughs) is refused by defusedxml."""
+    import zipfile
+
+    from tlh_xl.workbook.sample import build_sample_workbook
+
+    good = tmp_path / "good.xlsx"
+    build_sample_workbook(good)
+    evil = tmp_path / "evil.xlsx"
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+    )
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(evil, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                text = data.decode()
+                body = text.split("?>", 1)[1] if text.startswith("<?xml") else text
+                data = (bomb + body).encode()
+            zout.writestr(item, data)
+    r = subprocess.run(
+        [sys.executable, "-m", "tlh_xl", "fill", str(evil)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert r.returncode == 2
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "refused" in r.stderr and "entities" in r.stderr
+    assert not (tmp_path / "evil-harvest.xlsx").exists()

@@ -52,13 +52,21 @@ def load_workbook_safely(path: Path, data_only: bool = False) -> Any:
         raise WorkbookError(
             f"{path}: not an Excel workbook (the file is not a valid .xlsx)"
         ) from None
-    except Exception as exc:  # openpyxl raises many kinds, defusedxml its own
-        kind = type(exc).__name__
-        if "Entities" in kind or "DTD" in kind or "External" in kind:
+    except Exception as exc:  # openpyxl raises many kinds, and wraps defusedxml's
+        chain: list[BaseException] = []
+        link: BaseException | None = exc
+        while link is not None and len(chain) < 10:
+            chain.append(link)
+            link = link.__cause__ or link.__context__
+        if any("defusedxml" in type(e).__module__ for e in chain):
             raise WorkbookError(
-                f"{path}: refused: the workbook's XML uses entities ({kind})"
+                f"{path}: refused: the workbook's XML declares entities or a DTD "
+                "(a known XML attack); re-save it from Excel"
             ) from None
-        raise WorkbookError(f"{path}: cannot be read as a workbook ({kind}: {exc})") from None
+        first_line = " ".join(str(exc).split("\n")[0].split())
+        raise WorkbookError(
+            f"{path}: cannot be read as a workbook ({type(exc).__name__}: {first_line})"
+        ) from None
 
 
 class _Progress:
