@@ -173,6 +173,72 @@ def _cmd_rules_check(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
+def _load_rules_arg(spec: str, rules_dir: str | None) -> Rules:
+    """A year (found on the search path) or the path of a rule file."""
+    from pathlib import Path
+
+    from .rulebook import load_rules, parse_rules_file
+
+    if spec.isdigit():
+        return load_rules(int(spec), rules_dir=rules_dir)
+    return parse_rules_file(Path(spec))
+
+
+def _cmd_rules_new(args: argparse.Namespace) -> int:
+    from decimal import Decimal, InvalidOperation
+
+    from .errors import InputError, RulesError
+    from .rulebook.authoring import dump_rules, project
+    from .rulebook.store import load_rules, writable_rules_dir
+
+    try:
+        inflation = Decimal(args.inflation)
+    except InvalidOperation:
+        raise InputError(
+            f"--inflation: expected a rate such as 0.025, got {args.inflation!r}"
+        ) from None
+    if not Decimal("-0.5") < inflation < Decimal("0.5"):
+        raise InputError(f"--inflation: {inflation} is a rate (0.025 means 2.5%)")
+    if args.year <= args.source:
+        raise InputError(f"YEAR {args.year} must come after --from {args.source}")
+    source = load_rules(args.source, args.jurisdiction, rules_dir=args.rules_dir)
+    projected = project(source, args.year, inflation)
+    target = writable_rules_dir(args.rules_dir) / args.jurisdiction / f"{args.year}.yaml"
+    if target.exists() and not args.force:
+        raise RulesError(f"{target}: already exists (use --force to replace it)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    schema = target.parent.parent / "schema.json"
+    if not schema.exists():  # so the file's $schema comment resolves in the editor
+        from .rulebook.schema import rules_json_schema_text
+
+        schema.write_text(rules_json_schema_text(), encoding="utf-8")
+    target.write_text(dump_rules(projected), encoding="utf-8")
+    print(f"wrote {target}")
+    rate = format((inflation * 100).normalize(), "f")
+    print(f"  projected from {source.path} with {rate}% inflation; status: projected")
+    print(f"  next: replace the indexed amounts with the IRS Revenue Procedure for {args.year},")
+    print(f"  run '{PROG} rules check {target}' and '{PROG} rules diff {args.source} {target}',")
+    print("  then set status: official and last_verified to the date you checked.")
+    return 0
+
+
+def _cmd_rules_diff(args: argparse.Namespace) -> int:
+    from .rulebook.authoring import diff_rules
+
+    a = _load_rules_arg(args.a, args.rules_dir)
+    b = _load_rules_arg(args.b, args.rules_dir)
+    changes = diff_rules(a, b, with_sources=args.sources)
+    if not changes:
+        print(f"no differences between {a.describe()} and {b.describe()}")
+        return 0
+    width = max(len(k) for k, _, _ in changes)
+    left = max(len(_show_value(v)) for _, v, _ in changes)
+    print(f"{'key':<{width}}  {a.describe():>{left}}    {b.describe()}")
+    for key, old, new in changes:
+        print(f"{key:<{width}}  {_show_value(old):>{left}} -> {_show_value(new)}")
+    return 0
+
+
 # --- workbook commands ----------------------------------------------------------------
 
 
@@ -339,7 +405,7 @@ def _build_parser() -> argparse.ArgumentParser:
     tax.add_argument("--json", action="store_true", help="print the result as JSON")
     tax.set_defaults(func=_cmd_tax)
 
-    rules = sub.add_parser("rules", help="list, show and check rule files")
+    rules = sub.add_parser("rules", help="list, show, check, diff and project rule files")
     rsub = rules.add_subparsers(dest="rules_command", metavar="ACTION", required=True)
     rlist = rsub.add_parser("list", parents=[rules_dir], help="years available, and where from")
     rlist.set_defaults(func=_cmd_rules_list)
@@ -350,6 +416,32 @@ def _build_parser() -> argparse.ArgumentParser:
     rcheck = rsub.add_parser("check", help="validate rule files; exit 2 on the first defect each")
     rcheck.add_argument("files", nargs="+", metavar="FILE")
     rcheck.set_defaults(func=_cmd_rules_check)
+    rnew = rsub.add_parser(
+        "new",
+        parents=[rules_dir],
+        help="project next year's rule file from an earlier one",
+        description="Write DIR/us/YEAR.yaml (DIR: --rules-dir, else TLH_RULES_DIR, else your "
+        "user rules folder) with inflation-indexed amounts grown by RATE and "
+        "rounded down as the Code prescribes; marked projected until you check it.",
+    )
+    rnew.add_argument("year", type=int, metavar="YEAR")
+    rnew.add_argument("--from", dest="source", type=int, required=True, metavar="YEAR")
+    rnew.add_argument(
+        "--inflation",
+        default="0.025",
+        metavar="RATE",
+        help="expected inflation as a fraction (default 0.025)",
+    )
+    rnew.add_argument("--jurisdiction", default="us")
+    rnew.add_argument("--force", action="store_true", help="replace an existing file")
+    rnew.set_defaults(func=_cmd_rules_new)
+    rdiff = rsub.add_parser(
+        "diff", parents=[rules_dir], help="changed values between two years or files"
+    )
+    rdiff.add_argument("a", metavar="A", help="a year (e.g. 2025) or a rule file")
+    rdiff.add_argument("b", metavar="B")
+    rdiff.add_argument("--sources", action="store_true", help="also compare references")
+    rdiff.set_defaults(func=_cmd_rules_diff)
 
     init = sub.add_parser("init", help="copy the template workbook to FILE")
     init.add_argument("file", metavar="FILE")

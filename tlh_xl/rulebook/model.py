@@ -38,6 +38,7 @@ __all__ = [
     "CostBasis",
     "Deadline",
     "HoldingPeriod",
+    "Indexing",
     "Niit",
     "OrdinaryIncome",
     "Rate",
@@ -130,10 +131,23 @@ class ThresholdsByStatus(_Strict):
         return value
 
 
+class Indexing(_Strict):
+    """How ``tlh-xl rules new`` projects an inflation-indexed amount to the next year.
+
+    Each amount grows by the inflation rate and the increase is rounded *down* to the
+    next lowest multiple given here for the filing status, as the cited Code section
+    prescribes.
+    """
+
+    multiple: ByStatus
+    reference: str = Field(min_length=1)
+
+
 class _RateSchedule(_Strict):
     reference: References
     rates: Annotated[list[Rate], Field(min_length=1)]
     thresholds: ThresholdsByStatus
+    indexing: Indexing
 
     @model_validator(mode="after")
     def _one_threshold_per_rate(self) -> _RateSchedule:
@@ -168,6 +182,7 @@ class CapitalGains(_RateSchedule):
 class StandardDeduction(_Strict):
     reference: References
     amount: ByStatus
+    indexing: Indexing
 
 
 class CapitalLoss(_Strict):

@@ -4,7 +4,9 @@ Lookup order for ``<jurisdiction>/<year>.yaml``:
 
 1. the ``rules_dir`` argument (``--rules-dir`` on the command line);
 2. the ``TLH_RULES_DIR`` environment variable;
-3. the rules shipped with the package.
+3. the user's own rules folder (``~/.config/tlh-xl/rules``, or ``%APPDATA%\\tlh-xl\\rules``
+   on Windows), where ``tlh-xl rules new`` writes by default;
+4. the rules shipped with the package.
 
 A user's folder therefore overrides a shipped year file by file.
 """
@@ -19,7 +21,15 @@ from ..errors import RulesError
 from .loader import parse_rules_file
 from .model import Rules
 
-__all__ = ["RuleSource", "find_rule_file", "list_rule_files", "load_rules", "shipped_rules_dir"]
+__all__ = [
+    "RuleSource",
+    "find_rule_file",
+    "list_rule_files",
+    "load_rules",
+    "shipped_rules_dir",
+    "user_rules_dir",
+    "writable_rules_dir",
+]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -30,6 +40,15 @@ def shipped_rules_dir() -> Path:
     return inside_wheel if inside_wheel.is_dir() else _PACKAGE_DIR.parent / "rules"
 
 
+def user_rules_dir() -> Path:
+    """The per-user rules folder (it may not exist yet)."""
+    if os.name == "nt":
+        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    else:
+        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "tlh-xl" / "rules"
+
+
 def _search_dirs(rules_dir: str | os.PathLike[str] | None) -> list[tuple[str, Path]]:
     dirs: list[tuple[str, Path]] = []
     if rules_dir is not None:
@@ -37,8 +56,14 @@ def _search_dirs(rules_dir: str | os.PathLike[str] | None) -> list[tuple[str, Pa
     env = os.environ.get("TLH_RULES_DIR")
     if env:
         dirs.append(("TLH_RULES_DIR", Path(env)))
+    dirs.append(("user", user_rules_dir()))
     dirs.append(("shipped", shipped_rules_dir()))
     return dirs
+
+
+def writable_rules_dir(rules_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Where new rule files go: --rules-dir, else TLH_RULES_DIR, else the user folder."""
+    return _search_dirs(rules_dir)[0][1]
 
 
 @dataclass(frozen=True)
@@ -48,7 +73,7 @@ class RuleSource:
     jurisdiction: str
     year: int
     path: Path
-    origin: str  # "--rules-dir", "TLH_RULES_DIR" or "shipped"
+    origin: str  # "--rules-dir", "TLH_RULES_DIR", "user" or "shipped"
 
 
 def find_rule_file(

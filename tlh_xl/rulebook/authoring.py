@@ -1,0 +1,186 @@
+"""Authoring rule files: project next year, write YAML, compare two years.
+
+``project`` indexes every amount whose section carries ``indexing`` (ordinary brackets,
+capital-gain breakpoints, the standard deduction): the increase ``amount × inflation`` is
+rounded *down* to the multiple the section names for each filing status, as IRC
+§1(f)(7) prescribes. Amounts the Code does not index (the $3,000 loss limit, the NIIT
+thresholds, the rates) are copied. The result is marked ``projected`` with no
+``last_verified`` date until someone checks it against the new Revenue Procedure.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import ROUND_FLOOR, Decimal
+from typing import Any
+
+from ..filing_status import FILING_STATUSES
+from .loader import parse_rules_text
+from .model import Indexing, Rules
+
+__all__ = ["diff_rules", "dump_rules", "project"]
+
+SCHEMA_LINE = "# yaml-language-server: $schema=../schema.json"
+
+
+def _indexed(amount: Decimal, inflation: Decimal, multiple: Decimal) -> Decimal:
+    increase = amount * inflation
+    steps = (increase / multiple).to_integral_value(rounding=ROUND_FLOOR)
+    return amount + steps * multiple
+
+
+def _index_by_status(values: dict[str, Any], indexing: Indexing, inflation: Decimal) -> None:
+    for status in FILING_STATUSES:
+        multiple = indexing.multiple.of(status)
+        current = values[status]
+        if isinstance(current, list):
+            values[status] = [
+                _indexed(Decimal(v), inflation, multiple) if v else v for v in current
+            ]
+        else:
+            values[status] = _indexed(Decimal(current), inflation, multiple)
+
+
+def project(rules: Rules, year: int, inflation: Decimal) -> Rules:
+    """Next year's rules from this year's, with indexed amounts grown by ``inflation``."""
+    data = rules.model_dump(mode="python")
+    data["year"] = year
+    data["status"] = "projected"
+    data["last_verified"] = None
+    data["notes"] = (
+        f"Projected by 'tlh-xl rules new {year} --from {rules.year} --inflation {inflation}'. "
+        f"Replace every indexed amount with the figures of the IRS Revenue Procedure for "
+        f"{year}, update the references, then set status: official and last_verified."
+    )
+    for section in ("ordinary_income", "capital_gains"):
+        body = data[section]
+        _index_by_status(body["thresholds"], getattr(rules, section).indexing, inflation)
+    _index_by_status(
+        data["standard_deduction"]["amount"], rules.standard_deduction.indexing, inflation
+    )
+    for section in ("ordinary_income", "capital_gains", "standard_deduction"):
+        data[section]["reference"] = [
+            *data[section]["reference"],
+            {
+                "title": f"PROJECTED for {year}: replace with the Revenue Procedure for {year}",
+                "href": None,
+            },
+        ]
+    return Rules.model_validate(data)
+
+
+# --- YAML writing ------------------------------------------------------------------------
+
+_PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .,()/§'-]*$")
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value() and abs(value) >= 1000:
+            return f"{int(value):_}"
+        if value == value.to_integral_value():
+            return str(int(value))
+        text = format(value.normalize(), "f")
+        return text if "." in text else text + ".0"
+    if isinstance(value, int):  # years, days, hours: no digit separators
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    text = str(value)
+    reserved = text.lower() in ("null", "true", "false", "yes", "no", "on", "off", "~")
+    if _PLAIN.match(text) and not reserved and ": " not in text and not text.endswith(":"):
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _is_flat(value: Any) -> bool:
+    return isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value)
+
+
+def _lines(value: Any, indent: int) -> list[str]:
+    pad = " " * indent
+    out: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if item is None and key in ("href",):
+                continue
+            if (
+                isinstance(item, dict)
+                and item
+                and all(not isinstance(v, (dict, list)) for v in item.values())
+                and key in ("crypto", "nft", "nft_collectible", "security", "multiple")
+            ):
+                inner = ", ".join(f"{k}: {_scalar(v)}" for k, v in item.items())
+                out.append(f"{pad}{key}: {{{inner}}}")
+            elif isinstance(item, dict):
+                out.append(f"{pad}{key}:")
+                out += _lines(item, indent + 2)
+            elif _is_flat(item):
+                out.append(f"{pad}{key}: [{', '.join(_scalar(v) for v in item)}]")
+            elif isinstance(item, list):
+                out.append(f"{pad}{key}:")
+                out += _lines(item, indent + 2)
+            else:
+                out.append(f"{pad}{key}: {_scalar(item)}")
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, dict):
+                nested = _lines(item, indent + 2)
+                out.append(f"{pad}- {nested[0].strip()}")
+                out += nested[1:]
+            elif _is_flat(item):
+                out.append(f"{pad}- [{', '.join(_scalar(v) for v in item)}]")
+            else:
+                out.append(f"{pad}- {_scalar(item)}")
+    return out
+
+
+def dump_rules(rules: Rules) -> str:
+    """The rule file as YAML, laid out like the shipped ones; it loads back equal."""
+    data = rules.model_dump(mode="python")
+    head = [
+        SCHEMA_LINE,
+        f"# {rules.jurisdiction.upper()} federal rules for tax year {rules.year} "
+        f"({rules.status}). Thresholds are taxable income at which each rate starts.",
+    ]
+    body: list[str] = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            body.append("")
+            body += _lines({key: value}, 0)
+        else:
+            body += _lines({key: value}, 0)
+    text = "\n".join(head + body) + "\n"
+    parse_rules_text(text, "<generated>")  # never write a file the loader would refuse
+    return text
+
+
+# --- comparing --------------------------------------------------------------------------
+
+
+def _flatten(value: Any, prefix: str, out: dict[str, Any], with_sources: bool) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not with_sources and key in ("reference", "notes"):
+                continue
+            _flatten(item, f"{prefix}.{key}" if prefix else key, out, with_sources)
+    elif isinstance(value, list) and value and not isinstance(value[0], (dict, list)):
+        for i, item in enumerate(value):
+            out[f"{prefix}[{i}]"] = item
+    else:
+        out[prefix] = value
+
+
+def diff_rules(a: Rules, b: Rules, with_sources: bool = False) -> list[tuple[str, Any, Any]]:
+    """(key path, value in a, value in b) for every value that differs."""
+    fa: dict[str, Any] = {}
+    fb: dict[str, Any] = {}
+    _flatten(a.model_dump(mode="python"), "", fa, with_sources)
+    _flatten(b.model_dump(mode="python"), "", fb, with_sources)
+    keys = list(fa) + [k for k in fb if k not in fa]
+    return [(k, fa.get(k), fb.get(k)) for k in keys if fa.get(k) != fb.get(k)]
