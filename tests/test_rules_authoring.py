@@ -96,9 +96,15 @@ def test_written_yaml_loads_back_equal(year: int) -> None:
 # Projecting 2026 from 2025 with the 2.28% the IRS's own 2026 figures imply, and every
 # way the projection differs from Rev. Proc. 2025-32 (README, "Adding a new tax year").
 PLB = "P.L. 119-21 sec. 70101 gave the 10% and 12% brackets an extra inflation adjustment"
-DRIFT = "the IRS indexes the base-year amount once; chaining from last year's rounded figure drifts one rounding step"
+DRIFT = (
+    "the IRS indexes the base-year amount once; chaining from last year's rounded "
+    "figure drifts one rounding step"
+)
 HALF = "the married-separate 15% breakpoint is half the joint one, not separately rounded"
-HOH = "the 2025 head-of-household amount (23,625) was set by statute; indexing it drifts from the IRS's figure"
+HOH = (
+    "the 2025 head-of-household amount (23,625) was set by statute; indexing it drifts "
+    "from the IRS's figure"
+)
 EXPECTED_DIFFERENCES = {
     **{
         f"ordinary_income.thresholds.{s}[{i}]": PLB
