@@ -17,16 +17,21 @@ from tlh_xl.workbook.sheets import build_lots, build_prices
 from tlh_xl.workbook.template import template_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import synthetic  # noqa: E402
+from run import synthetic
 
 
 def make_workbook(n: int, path: Path) -> None:
     lots, prices = synthetic(n)
     wb = openpyxl.load_workbook(template_path())
-    for name, value in {"TaxYear": 2025, "FilingStatus": "Married filing jointly",
-                        "OrdinaryIncome": 400_000, "RealizedShortTerm": 80_000,
-                        "RealizedLongTerm": 250_000, "AsOfDate": dt.date(2025, 12, 1),
-                        "FeeRate": Decimal("0.005")}.items():
+    for name, value in {
+        "TaxYear": 2025,
+        "FilingStatus": "Married filing jointly",
+        "OrdinaryIncome": 400_000,
+        "RealizedShortTerm": 80_000,
+        "RealizedLongTerm": 250_000,
+        "AsOfDate": dt.date(2025, 12, 1),
+        "FeeRate": Decimal("0.005"),
+    }.items():
         ((sheet, coord),) = wb.defined_names[name].destinations
         wb[sheet][coord.replace("$", "")].value = value
     for title, builder, rows in (
@@ -58,8 +63,10 @@ def main() -> None:
     print("fill vs openpyxl load+save of the same workbook")
     for n in sizes:
         base, filled = ratio(n)
-        print(f"  {n:>7,} lots  openpyxl {base:6.2f} s  fill {filled:6.2f} s  "
-              f"ratio {filled / base:.2f} (target {'1.5' if n <= 10_000 else '2'})")
+        print(
+            f"  {n:>7,} lots  openpyxl {base:6.2f} s  fill {filled:6.2f} s  "
+            f"ratio {filled / base:.2f} (target {'1.5' if n <= 10_000 else '2'})"
+        )
 
 
 if __name__ == "__main__":
