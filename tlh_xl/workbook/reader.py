@@ -38,7 +38,7 @@ from .contract import (
     normalize_header,
 )
 
-__all__ = ["Inputs", "read_inputs"]
+__all__ = ["Grid", "Inputs", "grid_from_rows", "read_csv_grid", "read_inputs"]
 
 Cached = Callable[[str, str], Any]  # (sheet, coordinate) → cached value of a formula cell
 
@@ -165,30 +165,49 @@ def read_grid(wb: Workbook, name: str, columns: Sequence[Column], cached: Cached
     return Grid(ws.title, records, places, headers)
 
 
+def grid_from_rows(
+    rows: Sequence[Sequence[Any]],
+    columns: Sequence[Column],
+    name: str,
+    place: Callable[[int], str] | None = None,
+) -> Grid:
+    """A Grid from a header row and data rows (a CSV file, or a range's values).
+
+    ``place(i)`` names data row ``i`` (0-based), e.g. ``lots.csv:5`` or ``Lots row 7``.
+    """
+    if not rows:
+        raise WorkbookError(f"{name}: empty (expected a header row)")
+    where = place or (lambda i: f"{name} row {i + 2}")
+    index = _map_headers(list(rows[0]), columns, f"{name} header row")
+    by_field = {c.field: c for c in columns}
+    records: list[dict[str, Any]] = []
+    places: list[dict[str, str]] = []
+    for i, row in enumerate(rows[1:]):
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+            continue
+        record = {
+            f: _convert(row[j] if j < len(row) else None, by_field[f]) for f, j in index.items()
+        }
+        records.append(record)
+        places.append({f: where(i) for f in index})
+    headers = {field: str(rows[0][i]).strip() for field, i in index.items()}
+    return Grid(name, records, places, headers)
+
+
 def read_csv_grid(path: Path, columns: Sequence[Column]) -> Grid:
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.reader(handle))
+            rows: list[list[Any]] = list(csv.reader(handle))
     except FileNotFoundError:
         raise WorkbookError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise WorkbookError(f"{path}: cannot read as CSV: {exc}") from None
     if not rows:
         raise WorkbookError(f"{path}:1: empty file (expected a header row)")
-    index = _map_headers(rows[0], columns, f"{path.name}:1")
-    by_field = {c.field: c for c in columns}
-    records: list[dict[str, Any]] = []
-    places: list[dict[str, str]] = []
-    for line, row in enumerate(rows[1:], start=2):
-        if not any(v.strip() for v in row):
-            continue
-        record = {
-            f: _convert(row[i] if i < len(row) else None, by_field[f]) for f, i in index.items()
-        }
-        records.append(record)
-        places.append({f: f"{path.name}:{line}" for f in index})
-    headers = {field: rows[0][i].strip() for field, i in index.items()}
-    return Grid(path.name, records, places, headers)
+    try:
+        return grid_from_rows(rows, columns, path.name, lambda i: f"{path.name}:{i + 2}")
+    except WorkbookError as exc:
+        raise WorkbookError(str(exc).replace(f"{path.name} header row", f"{path.name}:1")) from None
 
 
 def _profile(wb: Workbook, cached: Cached) -> tuple[Profile, dict[str, str]]:

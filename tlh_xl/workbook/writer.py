@@ -11,8 +11,6 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from collections import defaultdict
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ from openpyxl.workbook.workbook import Workbook
 from ..harvest.plan import HarvestPlan
 from .contract import HARVEST, POSITIONS, SUMMARY
 from .sheets import build_harvest, build_positions, build_summary
+from .tables import asset_totals, position_rows, sale_rows, summary_values
 
 __all__ = ["save_atomic", "write_plan"]
 
@@ -34,59 +33,12 @@ def _fresh_sheet(wb: Workbook, title: str) -> Any:
     return wb.create_sheet(title)
 
 
-def _term(term: str) -> str:
-    return "Long-term" if term == "long" else "Short-term"
-
-
 def write_plan(wb: Workbook, plan: HarvestPlan) -> None:
-    positions = [
-        (
-            p.lot.lot_id,
-            p.lot.asset,
-            p.lot.asset_class,
-            p.lot.wallet,
-            p.lot.tx_id,
-            p.lot.acquired,
-            p.lot.quantity,
-            p.lot.cost_basis,
-            p.price,
-            p.market_value,
-            p.unrealized,
-            _term(p.term),
-            p.long_term_on,
-            p.days_to_long_term,
-            "; ".join(p.flags),
-        )
-        for p in plan.position_records
-    ]
-    sales = [
-        (
-            s.lot_id,
-            s.asset,
-            s.wallet,
-            s.tx_id,
-            s.acquired,
-            s.sell_date,
-            s.sell_quantity,
-            s.proceeds,
-            s.cost_basis,
-            s.gain_loss,
-            s.term,
-            s.fees,
-            s.rebuy_on,
-            s.note,
-        )
-        for s in plan.sale_records
-    ]
-    by_asset: dict[str, Decimal] = defaultdict(Decimal)
-    for p in plan.position_records:
-        if p.unrealized is not None:
-            by_asset[p.lot.asset] += p.unrealized
-    assets = sorted(by_asset.items(), key=lambda kv: kv[1])
-    values: dict[str, Any] = dict(vars(plan.summary))
-    build_positions(_fresh_sheet(wb, POSITIONS), positions)
-    build_harvest(_fresh_sheet(wb, HARVEST), sales)
-    build_summary(_fresh_sheet(wb, SUMMARY), wb, values, assets, plan.messages)
+    build_positions(_fresh_sheet(wb, POSITIONS), position_rows(plan.position_records))
+    build_harvest(_fresh_sheet(wb, HARVEST), sale_rows(plan))
+    build_summary(
+        _fresh_sheet(wb, SUMMARY), wb, summary_values(plan), asset_totals(plan), plan.messages
+    )
     wb.calculation.fullCalcOnLoad = True  # Excel and LibreOffice recalculate on open
     wb.active = wb.sheetnames.index(SUMMARY)
     for ws in wb.worksheets:

@@ -1,0 +1,221 @@
+"""Run only in its own process (tests/test_udfs_runtimes.py): xlwings Lite and Server.
+
+With ``XLWINGS_ON_SERVER=true`` ``from xlwings import func`` is the Office.js decorator.
+The functions are driven through xlwings' own ``custom_functions_meta`` and
+``custom_functions_call`` with the values Office.js sends: every argument a 2-D matrix,
+numbers as floats, dates as serial numbers, empty cells as ``None``. The Fill button runs
+against an ``xw.Book`` built from an Office.js-style JSON payload of the sample workbook,
+and its effect is read back from the actions xlwings would send to Excel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import xlwings as xw
+from openpyxl.utils import get_column_letter
+from xlwings.server import custom_functions_call, custom_functions_meta, custom_scripts_call
+
+import tlh_xl.udfs as module
+from tlh_xl import load_rules, plan_harvest
+from tlh_xl.samples import JANE_LOTS, JANE_PRICES, JANE_PROFILE
+from tlh_xl.workbook.contract import HARVEST_HEADERS, SUMMARY_FIELDS
+
+from .shapes import jane_ranges, serial
+
+assert os.environ.get("XLWINGS_ON_SERVER") == "true", "run through tests/test_udfs_runtimes.py"
+FUNCTIONS = [n for n in module.__all__ if n.startswith("TLH_") and n != "TLH_FILL"]
+
+
+def call(name: str, *args: Any) -> Any:
+    data = {
+        "func_name": name,
+        "args": [a if isinstance(a, list) else [[a]] for a in args],
+        "version": xw.__version__,
+        "client": "Office.js",
+        "runtime": "1.4",
+        "culture_info_name": "en-US",
+        "date_format": "M/d/yyyy",
+        "caller_address": "Sheet1!A1",
+    }
+    return asyncio.run(custom_functions_call(data, module))
+
+
+def test_meta_names_every_function_under_the_tlh_namespace() -> None:
+    meta = custom_functions_meta(module)
+    names = {f["id"]: f for f in meta["functions"]}
+    assert set(names) == set(FUNCTIONS)
+    for fid, f in names.items():
+        assert f["name"] == "TLH." + fid.removeprefix("TLH_")
+        assert f["description"] and all(p["description"] for p in f["parameters"])
+        assert not f["options"].get("stream")
+    suggest = [p["name"] for p in names["TLH_SUGGEST"]["parameters"]]
+    assert suggest == ["lots", "prices", "profile"]
+    optional = {p["name"] for p in names["TLH_TAX"]["parameters"] if p.get("optional")}
+    assert optional == {"st_gain", "lt_gain", "deduction"}
+
+
+def test_scalar_functions_with_serial_dates() -> None:
+    assert call("TLH_TERM", serial(dt.date(2024, 3, 15)), serial(dt.date(2025, 3, 16))) == [
+        ["Long-term"]
+    ]
+    ((cell,),) = call("TLH_LONG_TERM_DATE", serial(dt.date(2024, 2, 29)))
+    assert cell["basicValue"] == serial(dt.date(2025, 3, 1))  # a real, formatted date
+    assert call("TLH_DAYS_TO_LONG", serial(dt.date(2024, 3, 15)), serial(dt.date(2025, 3, 6))) == [
+        [10]
+    ]
+    assert call(
+        "TLH_TAX", 2025.0, "Married filing jointly", 1_000_000.0, None, 600_000.0, None
+    ) == [[425207.5]]
+    assert call("TLH_LOSS_LIMIT", 2025.0, "mfs") == [[1500.0]]
+    assert call("TLH_RULE", 2025.0, "standard_deduction.amount", "single") == [[15750.0]]
+    ((msg,),) = call("TLH_RULE", 2025.0, "standard_deduction.amount", None)
+    assert msg == "TLH: rule key 'standard_deduction.amount': differs by filing status; give one"
+
+
+def test_jane_through_tlh_suggest_gives_the_four_sales_of_plan_harvest() -> None:
+    lots, prices, profile = jane_ranges(serial)
+    table = call("TLH_SUGGEST", lots, prices, profile)
+    assert table[0] == list(HARVEST_HEADERS)
+    plan = plan_harvest(load_rules(2025), JANE_PROFILE, JANE_LOTS, JANE_PRICES)
+    assert [row[0] for row in table[1:]] == list(plan.sales.lot_id)
+    assert [Decimal(str(row[9])) for row in table[1:]] == list(plan.sales.gain_loss)
+    savings = dict(call("TLH_SAVINGS", lots, prices, profile))
+    assert savings["TaxSaved"] == 5190.0 and savings["NetBenefit"] == 59990.0
+
+
+def test_bad_table_shows_a_short_message() -> None:
+    lots, prices, profile = jane_ranges(serial)
+    lots[2][5] = "lots"
+    ((msg,),) = call("TLH_SUGGEST", lots, prices, profile)
+    assert msg == "TLH: Lots row 3 Quantity: expected a number, got 'lots'"
+    ((msg,),) = call("TLH_SUGGEST", [["Asset"]], prices, profile)
+    assert msg.startswith("TLH: Lots header row: missing column 'Lot ID'")
+
+
+# --- the Fill button against an Office.js Book ------------------------------------------
+
+
+def _officejs_payload(path: Path) -> dict[str, Any]:
+    """The JSON an Office.js client sends for a workbook, built from an .xlsx."""
+    wb = openpyxl.load_workbook(path)
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dt.datetime):
+            return serial(value.date())
+        if isinstance(value, Decimal):
+            return float(value)
+        return "" if value is None else value
+
+    sheets = []
+    for ws in wb.worksheets:
+        values = [
+            [plain(c.value) for c in row]
+            for row in ws.iter_rows(min_row=1, max_row=ws.max_row, max_col=ws.max_column)
+        ]
+        tables = []
+        for t in ws.tables.values():
+            first, last = t.ref.split(":")
+            start_col = "".join(ch for ch in first if ch.isalpha())
+            end_col = "".join(ch for ch in last if ch.isalpha())
+            end_row = int("".join(ch for ch in last if ch.isdigit()))
+            tables.append(
+                {
+                    "name": t.name,
+                    "range_address": t.ref,
+                    "header_row_range_address": f"{first}:{end_col}1",
+                    "data_body_range_address": f"{start_col}2:{last}",
+                    "total_row_range_address": None,
+                    "show_headers": True,
+                    "show_totals": False,
+                    "table_style": "TableStyleMedium2",
+                    "show_autofilter": True,
+                    "show_table_style_first_column": False,
+                    "show_table_style_last_column": False,
+                    "show_table_style_row_stripes": True,
+                    "show_table_style_column_stripes": False,
+                    "row_count": end_row - 1,
+                }
+            )
+        sheets.append(
+            {
+                "name": ws.title,
+                "values": values,
+                "pictures": [],
+                "tables": tables,
+                "charts": [],
+                "shapes": [],
+                "pivot_tables": [],
+                "used_range_address": f"A1:{get_column_letter(ws.max_column)}{ws.max_row}",
+            }
+        )
+    names = []
+    for name, dn in wb.defined_names.items():
+        ((sheet, coord),) = dn.destinations
+        names.append(
+            {
+                "name": name,
+                "sheet_index": wb.sheetnames.index(sheet),
+                "address": coord.replace("$", ""),
+                "book_scope": True,
+                "scope_sheet_index": None,
+            }
+        )
+    return {
+        "client": "Office.js",
+        "version": xw.__version__,
+        "book": {"name": path.name, "active_sheet_index": 0, "selection": "A1"},
+        "sheets": sheets,
+        "names": names,
+    }
+
+
+def test_fill_button_writes_positions_harvest_and_summary(tmp_path: Path) -> None:
+    from tlh_xl.workbook.sample import build_sample_workbook
+
+    source = tmp_path / "sample.xlsx"
+    build_sample_workbook(source)
+    book = xw.Book(json=_officejs_payload(source))
+    # As xlwings Server and Lite run a script: the runtime injects the Book.
+    asyncio.run(custom_scripts_call(module, "TLH_FILL", typehint_to_value={xw.Book: book}))
+    actions = book.json()["actions"]
+    sheet_index = {ws["name"]: i for i, ws in enumerate(_officejs_payload(source)["sheets"])}
+
+    def written(sheet: str) -> list[dict[str, Any]]:
+        return [
+            a
+            for a in actions
+            if a["sheet_position"] == sheet_index[sheet] and a["func"] == "setValues"
+        ]
+
+    from tlh_xl.workbook.fill import fill_workbook
+
+    headless = fill_workbook(source, tmp_path / "headless.xlsx", progress=False).plan
+    harvest = [a for a in written("Harvest") if a["start_row"] == 0 and a["start_column"] == 0]
+    rows = harvest[-1]["values"]
+    assert rows[0] == list(HARVEST_HEADERS)
+    assert [r[0] for r in rows[1:]] == [s.lot_id for s in headless.sale_records]
+    assert [Decimal(str(r[9])) for r in rows[1:]] == [s.gain_loss for s in headless.sale_records]
+    resized = [a for a in actions if a["func"] == "resizeTable"]
+    assert any(a["args"][1] == f"$A$1:$N${len(rows)}" for a in resized), resized
+    positions = [a for a in written("Positions") if a["start_row"] == 0][-1]["values"]
+    assert len(positions) == 41 and positions[0][0] == "Lot ID"
+
+    # Summary: each named cell gets the engine's value.
+    names = {n["name"]: n for n in _officejs_payload(source)["names"]}
+    summary = {(a["start_row"], a["start_column"]): a["values"][0][0] for a in written("Summary")}
+    expected = vars(headless.summary)
+    for f in SUMMARY_FIELDS:
+        coord = names[f.name]["address"]
+        col, row = ord(coord[0]) - ord("A"), int(coord[1:]) - 1
+        value = summary[(row, col)]
+        if f.kind == "money":
+            assert Decimal(str(value)).quantize(Decimal("0.01")) == expected[f.field], f.name
+        elif f.kind == "text":
+            assert value == expected[f.field]

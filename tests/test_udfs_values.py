@@ -1,0 +1,52 @@
+"""The Excel-facing conversions, called as plain Python (no xlwings runtime)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import tlh_xl.udfs as udfs
+from tlh_xl import InputError, load_rules
+from tlh_xl.rulebook.lookup import rule_value
+from tlh_xl.workbook.ranges import excel_date, profile_from_pairs
+
+
+def test_excel_dates_from_every_runtime() -> None:
+    assert excel_date(dt.datetime(2025, 3, 1, 12, 30), "x") == dt.date(2025, 3, 1)  # classic
+    assert excel_date(45717.0, "x") == dt.date(2025, 3, 1)  # Lite/Server serial number
+    assert excel_date("2025-03-01", "x") == dt.date(2025, 3, 1)
+    assert excel_date(None, "x") is None and excel_date("  ", "x") is None
+    with pytest.raises(InputError, match="when: expected a date"):
+        excel_date("soon", "when")
+
+
+def test_profile_by_names_or_labels() -> None:
+    profile, places = profile_from_pairs(
+        [
+            ["Profile", None],  # a title row is ignored
+            ["FilingStatus", "Single"],
+            ["Ordinary income", 120000.0],
+            ["Planned sale date", 46357.0],
+            ["Tax year", 2026.0],
+        ]
+    )
+    assert profile.filing_status == "Single" and profile.ordinary_income == 120000.0
+    assert profile.as_of_date == dt.date(2026, 12, 1) and profile.tax_year == 2026
+    assert places["ordinary_income"] == "Profile row 3 OrdinaryIncome"
+    with pytest.raises(InputError, match="FilingStatus is missing"):
+        profile_from_pairs([["OrdinaryIncome", 1.0]])
+
+
+def test_rule_value_paths() -> None:
+    rules = load_rules(2026)
+    assert rule_value(rules, "standard_deduction.amount", "Married filing jointly") == 32_200
+    assert rule_value(rules, "wash_sale.asset_classes.security.window_days") == 30
+    with pytest.raises(InputError, match="no 'amont' under standard_deduction"):
+        rule_value(rules, "standard_deduction.amont", "single")
+
+
+def test_functions_never_raise() -> None:
+    assert udfs.TLH_TERM(None) == "TLH: acquired: is empty"
+    assert udfs.TLH_TAX(None, "single", 1.0).startswith("TLH: year")
+    assert udfs.TLH_SUGGEST(None, None, None).startswith("TLH: ")

@@ -1,0 +1,172 @@
+"""Excel-shaped values → engine inputs, and plans → Excel-shaped values.
+
+The Excel functions and the Fill button receive what Excel hands over: 2-D lists with a
+header row, numbers as floats, empty cells as ``None``, and dates as ``datetime`` (classic
+xlwings) or serial numbers (xlwings Lite and Server). This module turns those into the
+engine's inputs and turns the plan back into rows of floats, dates and text. It does not
+import xlwings, so it is tested like the rest of the engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from openpyxl.utils.datetime import from_excel
+
+from ..errors import InputError
+from ..harvest.inputs import Profile, resolve_profile
+from ..harvest.plan import HarvestPlan, plan_harvest
+from ..rulebook import Rules, load_rules
+from .contract import (
+    HARVEST_HEADERS,
+    LOT_COLUMNS,
+    LOTS,
+    POSITION_HEADERS,
+    PRICE_COLUMNS,
+    PRICES,
+    PROFILE_FIELDS,
+    SUMMARY_FIELDS,
+    normalize_header,
+)
+from .reader import Grid, grid_from_rows
+from .tables import position_rows, sale_rows, summary_values
+
+__all__ = [
+    "ExcelPlan",
+    "excel_date",
+    "excel_value",
+    "harvest_table",
+    "plan_from_ranges",
+    "positions_from_ranges",
+    "positions_table",
+    "profile_from_pairs",
+    "summary_pairs",
+]
+
+Rows = Sequence[Sequence[Any]]
+
+
+def excel_date(value: Any, what: str) -> dt.date | None:
+    """A date from a datetime, an Excel serial number or ISO text; ``None`` if empty."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        converted = from_excel(value)
+        return converted.date() if isinstance(converted, dt.datetime) else converted
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        raise InputError(f"{what}: expected a date, got {value!r}") from None
+
+
+def excel_value(value: Any) -> Any:
+    """One engine value as Excel takes it: Decimal → float, None → empty."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if value is None:
+        return ""
+    return value
+
+
+def _rows(values: Any, name: str) -> list[list[Any]]:
+    if not isinstance(values, (list, tuple)) or not values:
+        raise InputError(f"{name}: pass the whole table with its header row, e.g. {name}[#All]")
+    return [list(r) if isinstance(r, (list, tuple)) else [r] for r in values]
+
+
+def profile_from_pairs(values: Any) -> tuple[Profile, dict[str, str]]:
+    """A Profile from a 2-column range: defined names (``FilingStatus``) or visible labels."""
+    by_key = {normalize_header(f.name): f for f in PROFILE_FIELDS}
+    by_key.update({normalize_header(f.label): f for f in PROFILE_FIELDS})
+    data: dict[str, Any] = {}
+    places: dict[str, str] = {}
+    for i, row in enumerate(_rows(values, "Profile"), start=1):
+        if len(row) < 2 or row[0] is None:
+            continue
+        field = by_key.get(normalize_header(row[0]))
+        if field is None:
+            continue  # a title or a note next to the inputs
+        place = f"Profile row {i} {field.name}"
+        value = row[1]
+        if field.kind == "date":
+            value = excel_date(value, place)
+        elif field.kind == "int" and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        data[field.field] = value
+        places[field.field] = place
+    for required in ("filing_status", "ordinary_income"):
+        if data.get(required) in (None, ""):
+            name = next(f.name for f in PROFILE_FIELDS if f.field == required)
+            raise InputError(f"Profile: {name} is missing or empty")
+    return Profile(**data), places
+
+
+def _prices(values: Any) -> list[tuple[str, Any]]:
+    grid = grid_from_rows(_rows(values, PRICES), PRICE_COLUMNS, PRICES)
+    return [(str(r["asset"]), r.get("price")) for r in grid.records if r.get("asset") is not None]
+
+
+def lots_grid(values: Any) -> Grid:
+    return grid_from_rows(_rows(values, LOTS), LOT_COLUMNS, LOTS)
+
+
+@dataclass(frozen=True)
+class ExcelPlan:
+    plan: HarvestPlan
+    rules: Rules
+
+
+def plan_from_ranges(lots: Any, prices: Any, profile: Any) -> ExcelPlan:
+    """Everything TLH_SUGGEST and TLH_SAVINGS need, from three ranges."""
+    prof, places = profile_from_pairs(profile)
+
+    def place(field: str) -> str:
+        return places.get(field, f"Profile {field}")
+
+    resolved = resolve_profile(prof, place=place)
+    rules = load_rules(resolved.tax_year)  # TLH_RULES_DIR and the user folder apply
+    grid = lots_grid(lots)
+    plan = plan_harvest(
+        rules, prof, grid.records, _prices(prices), place=grid.place, profile_place=place
+    )
+    return ExcelPlan(plan, rules)
+
+
+def positions_from_ranges(lots: Any, prices: Any, as_of: Any) -> list[list[Any]]:
+    """The Positions table for lots valued at ``as_of`` (default today)."""
+    from ..harvest.inputs import parse_lots, parse_prices
+    from ..harvest.positions import value_positions
+
+    day = excel_date(as_of, "as_of") or dt.date.today()
+    rules = load_rules(day.year)
+    grid = lots_grid(lots)
+    parsed = parse_lots(grid.records, day, grid.place)
+    positions = value_positions(rules, parsed, parse_prices(_prices(prices)), day)
+    return _table(POSITION_HEADERS, position_rows(positions))
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    return [list(headers)] + [[excel_value(v) for v in row] for row in rows]
+
+
+def harvest_table(plan: HarvestPlan) -> list[list[Any]]:
+    """The Harvest table: header row (the workbook's headers) then one row per sale."""
+    return _table(HARVEST_HEADERS, sale_rows(plan))
+
+
+def positions_table(plan: HarvestPlan) -> list[list[Any]]:
+    return _table(POSITION_HEADERS, position_rows(plan.position_records))
+
+
+def summary_pairs(plan: HarvestPlan) -> list[list[Any]]:
+    """Label/value pairs keyed by the Summary's defined names."""
+    values = summary_values(plan)
+    return [[f.name, excel_value(values[f.field])] for f in SUMMARY_FIELDS]
