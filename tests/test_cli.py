@@ -93,7 +93,16 @@ def test_rules_list_and_show(run_cli) -> None:
 
 
 def test_help_for_every_command(run_cli) -> None:
-    for args in ([], ["tax"], ["rules"], ["rules", "check"], ["demo"], ["init"], ["fill"]):
+    for args in (
+        [],
+        ["tax"],
+        ["rules"],
+        ["rules", "check"],
+        ["demo"],
+        ["init"],
+        ["fill"],
+        ["excel", "setup"],
+    ):
         r = run_cli(*args, "--help")
         assert r.returncode == 0 and "usage: tlh-xl" in r.stdout
 
@@ -123,3 +132,19 @@ def test_help_does_not_import_heavy_modules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_excel_setup_prints_and_writes_the_snippets(run_cli, tmp_path: Path) -> None:
+    r = run_cli("excel", "setup")
+    assert r.returncode == 0, r.stderr
+    assert '"UDF Modules","tlh_xl.udfs"' in r.stdout
+    assert "from tlh_xl.udfs import *" in r.stdout
+    assert "tlh_xl.udfs.fill_this_workbook()" in r.stdout
+    w = run_cli("excel", "setup", "--write", str(tmp_path))
+    assert w.returncode == 0, w.stderr
+    assert (tmp_path / "xlwings.conf").read_text().startswith('"UDF Modules","tlh_xl.udfs"')
+    main = (tmp_path / "main.py").read_text()
+    compile(main, "main.py", "exec")  # valid Python for the Lite editor
+    assert "tlh-xl @ " in (tmp_path / "requirements.txt").read_text()
+    again = run_cli("excel", "setup", "--write", str(tmp_path))
+    assert again.returncode == 2 and "already exists" in again.stderr

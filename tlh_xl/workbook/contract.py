@@ -23,16 +23,15 @@ __all__ = [
     "normalize_header",
 ]
 
-README, PROFILE, LOTS, PRICES, POSITIONS, HARVEST, SUMMARY = (
-    "Read me",
-    "Profile",
-    "Lots",
-    "Prices",
-    "Positions",
-    "Harvest",
-    "Summary",
-)
-SHEETS = (README, PROFILE, LOTS, PRICES, POSITIONS, HARVEST, SUMMARY)
+README = "Read me"
+PROFILE = "Profile"
+LOTS = "Lots"
+PRICES = "Prices"
+POSITIONS = "Positions"
+HARVEST = "Harvest"
+SUMMARY = "Summary"
+FORMULAS = "Formulas"
+SHEETS = (README, PROFILE, LOTS, PRICES, POSITIONS, HARVEST, SUMMARY, FORMULAS)
 OUTPUT_SHEETS = (POSITIONS, HARVEST, SUMMARY)  # the only sheets a fill rewrites
 
 Kind = Literal["text", "money", "number", "date", "rate", "int", "flag", "status"]

@@ -29,6 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..filing_status import FILING_STATUS_LABELS
 from ..harvest.inputs import ASSET_CLASSES
 from .contract import (
+    FORMULAS,
     HARVEST,
     HARVEST_HEADERS,
     LOT_COLUMNS,
@@ -423,6 +424,81 @@ def build_summary(
     ws.add_chart(gains, "J18")
 
 
+# The Excel functions (tlh_xl.udfs), with calls that work on this template. Shown as text:
+# they need the xlwings add-in or xlwings Lite, and a live formula would be #NAME? without.
+FUNCTION_EXAMPLES: tuple[tuple[str, str, str], ...] = (
+    (
+        "TLH_TERM",
+        "=TLH_TERM(Lots[@Acquired], AsOfDate)",
+        "Short-term or Long-term for a sale on the date.",
+    ),
+    (
+        "TLH_LONG_TERM_DATE",
+        "=TLH_LONG_TERM_DATE(Lots[@Acquired])",
+        "First sale date on which the lot is long-term.",
+    ),
+    (
+        "TLH_DAYS_TO_LONG",
+        "=TLH_DAYS_TO_LONG(Lots[@Acquired], AsOfDate)",
+        "Days until the lot turns long-term.",
+    ),
+    (
+        "TLH_TAX",
+        "=TLH_TAX(TaxYear, FilingStatus, OrdinaryIncome, RealizedShortTerm, RealizedLongTerm)",
+        "Federal tax: regular plus NIIT.",
+    ),
+    (
+        "TLH_MARGINAL_RATES",
+        "=TLH_MARGINAL_RATES(TaxYear, FilingStatus, OrdinaryIncome)",
+        "Spills the tax on one more dollar of ordinary income, ST and LT gain.",
+    ),
+    (
+        "TLH_LOSS_LIMIT",
+        "=TLH_LOSS_LIMIT(TaxYear, FilingStatus)",
+        "Capital loss deductible against ordinary income.",
+    ),
+    (
+        "TLH_RULE",
+        '=TLH_RULE(TaxYear, "standard_deduction.amount", FilingStatus)',
+        "Any value of the year's rule file.",
+    ),
+    (
+        "TLH_POSITIONS",
+        "=TLH_POSITIONS(Lots[#All], Prices[#All], AsOfDate)",
+        "Spills the Positions table.",
+    ),
+    (
+        "TLH_SUGGEST",
+        "=TLH_SUGGEST(Lots[#All], Prices[#All], Profile!A4:B18)",
+        "Spills the harvest plan with the Harvest table's headers.",
+    ),
+    (
+        "TLH_SAVINGS",
+        "=TLH_SAVINGS(Lots[#All], Prices[#All], Profile!A4:B18)",
+        "Spills the Summary's names and values.",
+    ),
+)
+
+
+def build_formulas(ws: Worksheet) -> None:
+    ws["A1"] = "Excel functions"
+    ws["A1"].font = TITLE
+    ws["A2"] = (
+        "With the xlwings add-in (Windows: UDF Modules = tlh_xl.udfs, Import Functions) or "
+        "xlwings Lite, where they are named TLH.TERM, TLH.SUGGEST, ...; see the README."
+    )
+    ws["A2"].font = HELP
+    for col, header in enumerate(("Function", "Example", "What it returns"), start=1):
+        ws.cell(row=4, column=col, value=header).font = BOLD
+    for row, (name, example, what) in enumerate(FUNCTION_EXAMPLES, start=5):
+        ws.cell(row=row, column=1, value=name)
+        set_text(ws.cell(row=row, column=2), example)
+        ws.cell(row=row, column=3, value=what)
+    ws.column_dimensions["A"].width = 22
+    ws.column_dimensions["B"].width = 80
+    ws.column_dimensions["C"].width = 60
+
+
 def new_workbook() -> Workbook:
     """The template: every sheet of the contract, empty."""
     wb = Workbook()
@@ -440,5 +516,6 @@ def new_workbook() -> Workbook:
     build_positions(wb.create_sheet(POSITIONS))
     build_harvest(wb.create_sheet(HARVEST))
     build_summary(wb.create_sheet(SUMMARY), wb)
+    build_formulas(wb.create_sheet(FORMULAS))
     wb.calculation.fullCalcOnLoad = True
     return wb
