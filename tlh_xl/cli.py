@@ -23,8 +23,9 @@ PROG = "tlh-xl"
 
 
 def _money(value: Decimal) -> str:
-    sign = "-" if value < 0 else ""
-    return f"{sign}${abs(value):,.2f}"
+    from .money import format_usd
+
+    return format_usd(value)
 
 
 def _rate(value: Decimal) -> str:

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from .errors import InputError
 
-__all__ = ["CENT", "ZERO", "Number", "cents", "to_decimal"]
+__all__ = ["CENT", "ZERO", "Number", "cents", "format_usd", "to_decimal"]
 
 Number = int | float | str | Decimal
 
@@ -50,3 +50,8 @@ def to_decimal(value: object, what: str = "value") -> Decimal:
 def cents(value: Decimal) -> Decimal:
     """Round to whole cents, half away from zero (the usual rounding of money)."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def format_usd(value: Decimal) -> str:
+    """``-$1,234.50`` style, for messages, notes and the terminal."""
+    return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"

@@ -59,6 +59,15 @@ def _date(value: Any, what: str) -> Any:
     return excel_date(value, what)
 
 
+def _acquired(value: Any) -> Any:
+    bought = _date(value, "acquired")
+    if bought is None:
+        from .errors import InputError
+
+        raise InputError("acquired: is empty")
+    return bought
+
+
 def _number(value: Any) -> Any:
     return 0 if value is None or value == "" else value
 
@@ -88,11 +97,7 @@ def TLH_TERM(acquired: Any, as_of: Any = None) -> Any:
 
         from .holding_period import term
 
-        bought = _date(acquired, "acquired")
-        if bought is None:
-            from .errors import InputError
-
-            raise InputError("acquired: is empty")
+        bought = _acquired(acquired)
         sold = _date(as_of, "as_of") or dt.date.today()
         return "Long-term" if term(bought, sold) == "long" else "Short-term"
 
@@ -108,11 +113,7 @@ def TLH_LONG_TERM_DATE(acquired: Any) -> Any:
     def compute() -> Any:
         from .holding_period import long_term_date
 
-        bought = _date(acquired, "acquired")
-        if bought is None:
-            from .errors import InputError
-
-            raise InputError("acquired: is empty")
+        bought = _acquired(acquired)
         return long_term_date(bought)
 
     return _safe(compute)
@@ -129,11 +130,7 @@ def TLH_DAYS_TO_LONG(acquired: Any, as_of: Any = None) -> Any:
 
         from .holding_period import days_to_long_term
 
-        bought = _date(acquired, "acquired")
-        if bought is None:
-            from .errors import InputError
-
-            raise InputError("acquired: is empty")
+        bought = _acquired(acquired)
         return days_to_long_term(bought, _date(as_of, "as_of") or dt.date.today())
 
     return _safe(compute)

@@ -15,7 +15,7 @@ from decimal import ROUND_CEILING, Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
-from ..money import ZERO, cents
+from ..money import ZERO, cents, format_usd
 from ..rulebook.model import Rules
 from ..tax.compute import TaxInputs, compute_tax, evaluate
 from ..tax.schedule_d import net_capital
@@ -163,10 +163,6 @@ def _position_row(p: Position) -> dict[str, Any]:
     }
 
 
-def _money(value: Decimal) -> str:
-    return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
-
-
 def _default_carryforward_value(rules: Rules, rp: ResolvedProfile) -> Decimal:
     """The long-term marginal rate (regular + NIIT) on the same income with no gains."""
     clean = compute_tax(
@@ -263,13 +259,11 @@ def _describe(
         ):
             # Already past the loss limit: more loss changes nothing this year (no need to
             # run the worksheets again for each of thousands of lots).
-            return f"{label} carries {_money(-amount)} forward; no tax saved this year"
+            return f"{label} carries {format_usd(-amount)} forward; no tax saved this year"
     e0, e1 = evaluate(rules, before), evaluate(rules, after)
     saved = e0.total_tax - e1.total_tax
     if amount > 0:  # a gain (gain harvesting)
-        return (
-            f"long-term gain taxed at 0%: resets the basis; tax this year {_money(cents(-saved))}"
-        )
+        return f"long-term gain taxed at 0%: resets the basis; tax this year {format_usd(cents(-saved))}"
     loss = -amount
     n0, n1 = e0.netting, e1.netting
     gains_offset = max(ZERO, n0.combined) - max(ZERO, n1.combined)
@@ -280,16 +274,16 @@ def _describe(
     own_name, other_name = ("short-term", "long-term") if short else ("long-term", "short-term")
     parts = []
     if own > 0:
-        parts.append(f"offsets {_money(cents(own))} of {own_name} gains")
+        parts.append(f"offsets {format_usd(cents(own))} of {own_name} gains")
     if other > 0:
-        parts.append(f"offsets {_money(cents(other))} of {other_name} gains")
+        parts.append(f"offsets {format_usd(cents(other))} of {other_name} gains")
     if deducted > 0:
-        parts.append(f"deducts {_money(cents(deducted))} from ordinary income")
+        parts.append(f"deducts {format_usd(cents(deducted))} from ordinary income")
     if carried > 0:
-        parts.append(f"carries {_money(cents(carried))} forward")
+        parts.append(f"carries {format_usd(cents(carried))} forward")
     rate = saved / loss * 100 if loss else ZERO
     what = ", ".join(parts) if parts else "no effect this year"
-    return f"{label} {what}; saves {_money(cents(saved))} this year ({rate:.1f}% of the loss)"
+    return f"{label} {what}; saves {format_usd(cents(saved))} this year ({rate:.1f}% of the loss)"
 
 
 def plan_harvest(
@@ -352,8 +346,8 @@ def plan_harvest(
     if solution.objective <= 0 or solution.objective < rp.min_benefit:
         if candidates and solution.objective > 0:
             messages.append(
-                f"best net benefit {_money(cents(solution.objective))} is below "
-                f"your minimum {_money(rp.min_benefit)}: no sales suggested"
+                f"best net benefit {format_usd(cents(solution.objective))} is below "
+                f"your minimum {format_usd(rp.min_benefit)}: no sales suggested"
             )
         fractions = {}
     if not solution.exact:
