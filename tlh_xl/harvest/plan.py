@@ -263,7 +263,8 @@ def _describe(
     e0, e1 = evaluate(rules, before), evaluate(rules, after)
     saved = e0.total_tax - e1.total_tax
     if amount > 0:  # a gain (gain harvesting)
-        return f"long-term gain taxed at 0%: resets the basis; tax this year {format_usd(cents(-saved))}"
+        extra = format_usd(cents(-saved))
+        return f"long-term gain taxed at 0%: resets the basis; tax this year {extra}"
     loss = -amount
     n0, n1 = e0.netting, e1.netting
     gains_offset = max(ZERO, n0.combined) - max(ZERO, n1.combined)
