@@ -22,8 +22,9 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..filing_status import FILING_STATUS_LABELS
@@ -45,6 +46,7 @@ from .contract import (
     SUMMARY_FIELDS,
     Kind,
 )
+from .fast_rows import ATTRIBUTE as FAST_ROWS
 
 __all__ = [
     "FORMATS",
@@ -101,7 +103,12 @@ def _table(
         cell.font = BOLD
         ws.column_dimensions[get_column_letter(i)].width = width
     last = get_column_letter(len(headers))
-    table = Table(displayName=name, ref=f"A1:{last}{max(rows, 1) + 1}")
+    ref = f"A1:{last}{max(rows, 1) + 1}"
+    table = Table(displayName=name, ref=ref, autoFilter=AutoFilter(ref=ref))
+    # Naming the columns here spares openpyxl's writer from reading them off the header
+    # row, which would first create an empty cell for every position in the table.
+    for i, header in enumerate(headers, start=1):
+        table.tableColumns.append(TableColumn(id=i, name=header))
     table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
     ws.add_table(table)
     ws.freeze_panes = "A2"
@@ -307,10 +314,12 @@ def _output_table(
     if not rows:
         for col, kind in enumerate(kinds, start=1):
             _format_column(ws, col, kind, 0)
-    for r, row in enumerate(rows, start=2):
-        for col, (value, kind) in enumerate(zip(row, kinds), start=1):
-            if value is not None and value != "":  # an empty cell stays unwritten
-                _put(ws.cell(row=r, column=col), value, kind)
+        return
+    # openpyxl writes the first row, every cell styled, as the template whose style
+    # indexes fast_rows reuses when it writes all the rows straight to the sheet's XML.
+    for col, (value, kind) in enumerate(zip(rows[0], kinds), start=1):
+        _put(ws.cell(row=2, column=col), None if value == "" else value, kind)
+    setattr(ws, FAST_ROWS, (rows, len(headers)))
 
 
 def build_positions(ws: Worksheet, rows: Sequence[Sequence[Any]] = ()) -> None:
@@ -319,8 +328,6 @@ def build_positions(ws: Worksheet, rows: Sequence[Sequence[Any]] = ()) -> None:
 
 def build_harvest(ws: Worksheet, rows: Sequence[Sequence[Any]] = ()) -> None:
     _output_table(ws, HARVEST, HARVEST_HEADERS, _HARVEST_KINDS, _HARVEST_WIDTHS, rows)
-    for r in range(2, len(rows) + 2):
-        ws.cell(row=r, column=14).alignment = Alignment(wrap_text=False)
 
 
 # Cross-checks computed by the spreadsheet itself from the Harvest table.

@@ -18,6 +18,7 @@ from openpyxl.workbook.workbook import Workbook
 
 from ..harvest.plan import HarvestPlan
 from .contract import HARVEST, POSITIONS, SUMMARY
+from .fast_rows import save_with_fast_rows
 from .sheets import build_harvest, build_positions, build_summary
 from .tables import asset_totals, position_rows, sale_rows, summary_values
 
@@ -61,7 +62,7 @@ def save_atomic(wb: Workbook, target: Path) -> None:
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        wb.save(tmp)
+        save_with_fast_rows(wb, tmp)
         os.chmod(tmp, mode)  # mkstemp makes 0600 files
         os.replace(tmp, target)
     except BaseException:
