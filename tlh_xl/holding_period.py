@@ -10,6 +10,7 @@ Mar 1. Counting 365 days is wrong across leap days and is deliberately not used.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from .errors import InputError
@@ -37,6 +38,11 @@ def as_date(value: object, what: str = "date") -> dt.date:
     raise InputError(f"{what}: expected a date (YYYY-MM-DD), got {value!r}")
 
 
+@lru_cache(maxsize=65536)
+def _first_long_term_day(day: dt.date, years: int) -> dt.date:
+    return _add_years(day, years) + dt.timedelta(days=1)
+
+
 def _add_years(day: dt.date, years: int) -> dt.date:
     try:
         return day.replace(year=day.year + years)
@@ -53,8 +59,7 @@ def long_term_date(acquired: dt.date | dt.datetime | str, rules: Rules | None = 
     datetime.date(2025, 3, 1)
     """
     years = rules.holding_period.more_than_years if rules is not None else 1
-    day = as_date(acquired, "acquired")
-    return _add_years(day, years) + dt.timedelta(days=1)
+    return _first_long_term_day(as_date(acquired, "acquired"), years)
 
 
 def term(

@@ -41,6 +41,9 @@ RULE_KEYS: dict[AssetClass, str] = {
 
 
 def parse_asset_class(value: object, where: str = "asset class") -> AssetClass:
+    known = _CLASS_CACHE.get(value) if isinstance(value, str) else None
+    if known is not None:
+        return known
     text = " ".join(str(value or "").replace("_", " ").split()).lower()
     aliases: dict[str, AssetClass] = {
         "crypto": "Crypto",
@@ -57,9 +60,15 @@ def parse_asset_class(value: object, where: str = "asset class") -> AssetClass:
         "stock": "Security",
     }
     try:
-        return aliases[text]
+        found = aliases[text]
     except KeyError:
         raise InputError(f"{where}: {value!r} is not one of {', '.join(ASSET_CLASSES)}") from None
+    if isinstance(value, str):
+        _CLASS_CACHE[value] = found
+    return found
+
+
+_CLASS_CACHE: dict[str, AssetClass] = {}
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ records rounded to cents. The summary is then recomputed from those records with
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import gc
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from decimal import ROUND_CEILING, Decimal
 from typing import TYPE_CHECKING, Any
@@ -307,6 +309,35 @@ def plan_harvest(
     ``place`` and ``profile_place`` name where a bad value sits (the workbook passes
     functions that give ``Lots!F14``); by default errors name the lot ID and field.
     """
+    with _gc_paused():
+        return _plan(rules, profile, lots, prices, exclude, identical, today, place, profile_place)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Planning builds a few objects per lot and frees none until the end; the cyclic
+    garbage collector would rescan them again and again (a fifth of the time at 100k
+    lots) for nothing. Reference counting still frees memory as usual."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _plan(
+    rules: Rules,
+    profile: Profile | Mapping[str, Any],
+    lots: Any,
+    prices: Mapping[str, Any] | Iterable[tuple[str, Any]],
+    exclude: Iterable[str],
+    identical: Sequence[Iterable[str]],
+    today: dt.date | None,
+    place: Callable[[int, str, str], str] | None,
+    profile_place: Callable[[str], str] | None,
+) -> HarvestPlan:
     if not isinstance(profile, Profile):
         profile = Profile.from_mapping(profile)
     rp = resolve_profile(profile, today, profile_place)
@@ -363,8 +394,8 @@ def plan_harvest(
     sales: list[Sale] = []
     running = base
     for p, fraction in chosen:
-        sales.append(_make_sale(rules, rp, p, fraction, running))
-        running = _add(running, sales[-1])
+        sale, running = _make_sale(rules, rp, p, fraction, running)
+        sales.append(sale)
     if rp.harvest_gains:
         sales += _harvest_gains(rules, rp, positions, {p.lot.lot_id for p, _ in chosen}, running)
 
@@ -373,15 +404,25 @@ def plan_harvest(
     return HarvestPlan(sales, positions, summary, rp, objective, solution.exact, messages)
 
 
-def _add(x: TaxInputs, sale: Sale) -> TaxInputs:
-    if sale.term == "Short-term":
-        return replace(x, st_gain=x.st_gain + sale.gain_loss)
-    return replace(x, lt_gain=x.lt_gain + sale.gain_loss)
+def _shifted(x: TaxInputs, st: Decimal, lt: Decimal) -> TaxInputs:
+    # Built directly: dataclasses.replace costs more than the rest of a sale record.
+    return TaxInputs(
+        x.filing_status,
+        x.ordinary_income,
+        x.st_gain + st,
+        x.lt_gain + lt,
+        x.qualified_dividends,
+        x.collectibles_gain,
+        x.deduction,
+        x.st_carryforward,
+        x.lt_carryforward,
+    )
 
 
 def _make_sale(
     rules: Rules, rp: ResolvedProfile, p: Position, fraction: Decimal, running: TaxInputs
-) -> Sale:
+) -> tuple[Sale, TaxInputs]:
+    """The sale record, and the running tax inputs with its gain or loss added."""
     lot = p.lot
     assert p.price is not None
     qty, proceeds, basis = _sell(lot, p.price, fraction)
@@ -390,11 +431,7 @@ def _make_sale(
     fees = cents(rp.fee_rate * proceeds * (2 if rebought else 1))
     gain = proceeds - basis
     short = p.term == "short"
-    after = (
-        replace(running, st_gain=running.st_gain + gain)
-        if short
-        else replace(running, lt_gain=running.lt_gain + gain)
-    )
+    after = _shifted(running, gain, ZERO) if short else _shifted(running, ZERO, gain)
     notes = [_describe(rules, running, after, short, gain)]
     if qty < lot.quantity:
         notes.append(f"sell {qty.normalize():f} of {lot.quantity.normalize():f}")
@@ -406,7 +443,7 @@ def _make_sale(
         )
     if rebuy_note:
         notes.append(rebuy_note)
-    return Sale(
+    sale = Sale(
         lot_id=lot.lot_id,
         asset=lot.asset,
         wallet=lot.wallet,
@@ -422,6 +459,7 @@ def _make_sale(
         rebuy_on=rebuy_on,
         note="; ".join(notes),
     )
+    return sale, after
 
 
 def _harvest_gains(
@@ -471,11 +509,11 @@ def _harvest_gains(
         qty = p.lot.quantity if fraction >= 1 else (p.lot.quantity * fraction).quantize(QUANTUM)
         if qty <= 0:
             break
-        sale = _make_sale(rules, rp, p, qty / p.lot.quantity, running)
+        sale, after = _make_sale(rules, rp, p, qty / p.lot.quantity, running)
         if not free(realized + sale.gain_loss):  # cent rounding pushed it over: stop here
             break
         out.append(sale)
-        running = _add(running, sale)
+        running = after
         realized += sale.gain_loss
     return out
 
