@@ -328,3 +328,12 @@ def test_gain_harvesting_fills_the_zero_bracket() -> None:
     (gain,) = plan.sales.gain_loss
     assert Decimal("24099.99") <= gain <= Decimal("24100.00")
     assert plan.summary.tax_saved == 0
+
+
+def test_lots_as_a_dataframe_give_the_same_plan() -> None:
+    import pandas as pd
+
+    from_dicts = plan_harvest(R2025, JANE, JANE_LOTS, JANE_PRICES)
+    from_frame = plan_harvest(R2025, JANE, pd.DataFrame(JANE_LOTS), JANE_PRICES)
+    assert from_frame.sale_records == from_dicts.sale_records
+    assert from_frame.summary == from_dicts.summary
