@@ -219,3 +219,21 @@ def test_fill_button_writes_positions_harvest_and_summary(tmp_path: Path) -> Non
             assert Decimal(str(value)).quantize(Decimal("0.01")) == expected[f.field], f.name
         elif f.kind == "text":
             assert value == expected[f.field]
+
+
+def test_table_functions_equal_the_engine() -> None:
+    from tlh_xl import compute_tax
+
+    expected = compute_tax(
+        load_rules(2025), filing_status="single", ordinary_income=250_000, lt_gain=40_000
+    )
+    assert call("TLH_MARGINAL_RATES", 2025.0, "Single", 250_000.0, None, 40_000.0) == [
+        ["Ordinary", float(expected.marginal_ordinary_rate)],
+        ["Short-term", float(expected.marginal_short_term_rate)],
+        ["Long-term", float(expected.marginal_long_term_rate)],
+    ]
+    lots, prices, _ = jane_ranges(serial)
+    table = call("TLH_POSITIONS", lots, prices, serial(dt.date(2025, 12, 1)))
+    assert table[0][:3] == ["Lot ID", "Asset", "Asset Class"] and len(table) == 5
+    j1 = next(row for row in table[1:] if row[0] == "J1")
+    assert j1[10] == -100000.0 and j1[11] == "Short-term"  # Unrealized Gain/Loss, Term
