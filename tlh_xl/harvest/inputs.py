@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -221,7 +221,7 @@ def resolve_profile(
     )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # built once per lot: slots, not frozen, for speed
 class Lot:
     """One open tax lot, typed. ``row`` is its position in the input (0-based)."""
 
@@ -236,7 +236,6 @@ class Lot:
     price_override: Decimal | None = None
     exclude: bool = False
     row: int = 0
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def is_nft(self) -> bool:
@@ -278,11 +277,30 @@ def _default_place(row: int, lot_id: str, column: str) -> str:
     return f"lot {lot_id}: {column}" if lot_id else f"lot in row {row + 1}: {column}"
 
 
+def _fast_decimal(value: object) -> Decimal | None:
+    """The common, always-valid cases, without building an error location."""
+    if type(value) is float:
+        return Decimal(repr(value)) if value == value and value not in (_INF, -_INF) else None
+    if type(value) is int:
+        return Decimal(value)
+    if type(value) is Decimal and value.is_finite():
+        return value
+    return None
+
+
+_INF = float("inf")
+
+
+def _text(value: object) -> str:
+    return "" if _blank(value) else str(value).strip()
+
+
 def parse_lots(lots: Any, as_of: dt.date | None = None, place: Locator | None = None) -> list[Lot]:
     """Validate lots given as a DataFrame or a list of dicts with snake_case keys.
 
     ``place(row, lot_id, column)`` names where a bad value is (the workbook reader
     passes one that gives ``Lots!F14``); by default errors name the lot ID and field.
+    The location is only worked out when something is wrong: this runs once per lot.
     """
     where = place or _default_place
     out: list[Lot] = []
@@ -302,37 +320,56 @@ def parse_lots(lots: Any, as_of: dt.date | None = None, place: Locator | None = 
             first = where(seen[lot_id], lot_id, "lot_id")
             raise InputError(f"{at('lot_id')}: duplicate lot ID {lot_id!r} (first at {first})")
         seen[lot_id] = row
-        for col in ("asset", "asset_class", "acquired", "quantity", "cost_basis"):
-            if _blank(rec.get(col)):
+        asset, klass = rec.get("asset"), rec.get("asset_class")
+        bought, raw_qty, raw_basis = rec.get("acquired"), rec.get("quantity"), rec.get("cost_basis")
+        for col, value in (
+            ("asset", asset),
+            ("asset_class", klass),
+            ("acquired", bought),
+            ("quantity", raw_qty),
+            ("cost_basis", raw_basis),
+        ):
+            if value is None or _blank(value):
                 raise InputError(f"{at(col)}: is empty")
-        acquired = as_date(rec["acquired"], at("acquired"))
+        if type(bought) is dt.date:
+            acquired = bought
+        else:
+            acquired = as_date(bought, at("acquired"))
         if as_of is not None and acquired > as_of:
             raise InputError(f"{at('acquired')}: {acquired} is after the as-of date {as_of}")
-        quantity = to_decimal(rec["quantity"], at("quantity"))
+        quantity = _fast_decimal(raw_qty)
+        if quantity is None:
+            quantity = to_decimal(raw_qty, at("quantity"))
         if quantity <= 0:
             raise InputError(f"{at('quantity')}: must be greater than 0, got {quantity}")
-        basis = to_decimal(rec["cost_basis"], at("cost_basis"))
+        basis = _fast_decimal(raw_basis)
+        if basis is None:
+            basis = to_decimal(raw_basis, at("cost_basis"))
         if basis < 0:
             raise InputError(f"{at('cost_basis')}: must be zero or more, got {basis}")
         override = rec.get("price_override")
         price_override = None
-        if not _blank(override):
+        if override is not None and not _blank(override):
             price_override = to_decimal(override, at("price_override"))
             if price_override < 0:
                 raise InputError(f"{at('price_override')}: must be zero or more")
         exclude = rec.get("exclude")
+        is_excluded = False
+        if exclude is not None and not _blank(exclude):
+            is_excluded = _flag(exclude, at("exclude"), False)
+        known_class = _CLASS_CACHE.get(klass) if type(klass) is str else None
         out.append(
             Lot(
                 lot_id=lot_id,
-                asset=str(rec["asset"]).strip(),
-                asset_class=parse_asset_class(rec["asset_class"], at("asset_class")),
-                wallet="" if _blank(rec.get("wallet")) else str(rec["wallet"]).strip(),
+                asset=str(asset).strip(),
+                asset_class=known_class or parse_asset_class(klass, at("asset_class")),
+                wallet=_text(rec.get("wallet")),
                 acquired=acquired,
                 quantity=quantity,
                 cost_basis=basis,
-                tx_id="" if _blank(rec.get("tx_id")) else str(rec["tx_id"]).strip(),
+                tx_id=_text(rec.get("tx_id")),
                 price_override=price_override,
-                exclude=False if _blank(exclude) else _flag(exclude, at("exclude"), False),
+                exclude=is_excluded,
                 row=row,
             )
         )

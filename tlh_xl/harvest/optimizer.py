@@ -61,7 +61,7 @@ Term = Literal["short", "long"]
 MAX_NFT_SUBSETS = 1024
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # built once per lot: slots, not frozen, for speed
 class Candidate:
     """A lot that can be sold at a loss: its whole loss and whole trading cost."""
 

@@ -75,7 +75,7 @@ POSITION_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # built once per lot: slots, not frozen, for speed
 class Sale:
     lot_id: str
     asset: str

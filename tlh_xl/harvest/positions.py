@@ -16,7 +16,7 @@ from .inputs import RULE_KEYS, Lot
 __all__ = ["Position", "value_positions"]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # built once per lot: slots, not frozen, for speed
 class Position:
     lot: Lot
     price: Decimal | None
