@@ -3,7 +3,8 @@
 Every lot is tried unsold or sold whole. Partial sales of fungible lots are tried at the
 kinks of the tax: found numerically along each lot's own range by recursive bisection
 with exact arithmetic (no knowledge of where the worksheets bend). Two lots may be
-partial at once: kinks along one lot's range are searched at every kink of the other's.
+partial at once: kinks along one lot's range are searched at every kink of the other's,
+in both orders.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from tlh_xl.rulebook import Rules
 from tlh_xl.tax import TaxInputs, evaluate
 
 ONE = Decimal(1)
-EPS = Decimal("0.000001")
+WIDTH = Decimal("1e-9")
+PROBES = (Decimal("0.2113"), Decimal("0.5"), Decimal("0.7887"))
 
 
 class Brute:
@@ -42,55 +44,38 @@ class Brute:
         return hit
 
     def kinks(self, fr: tuple[Decimal, ...], i: int) -> set[Decimal]:
-        """Fractions of lot i (others fixed) where F bends."""
+        """Fractions of lot i (others fixed) at which F bends, to within 1e-9 of the lot.
+
+        An interval is linear when three interior points (at unrelated fractions of it)
+        lie on its chord; otherwise it is halved, down to a width of 1e-9, and the bend
+        is recorded there. 1e-9 of a lot moves the loss by well under a cent.
+        """
 
         def at(t: Decimal) -> Decimal:
             return self.f(fr[:i] + (t,) + fr[i + 1 :])
 
         found: set[Decimal] = set()
 
-        def search(u: Decimal, v: Decimal, depth: int) -> None:
-            if v - u < EPS * 4 or depth > 60:
-                return
-            su = (at(u + EPS) - at(u)) / EPS
-            sv = (at(v) - at(v - EPS)) / EPS
+        def linear(u: Decimal, v: Decimal) -> bool:
             fu, fv = at(u), at(v)
-            if su == sv:
-                mid = (u + v) / 2
-                if at(mid) == fu + su * (mid - u) and fv == fu + su * (v - u):
-                    return
-            elif su != sv:
-                # Where the two end lines meet; if F is on both lines there, one kink.
-                t = (fv - fu + su * u - sv * v) / (su - sv)
-                if u < t < v:
-                    ft = at(t)
-                    line = fu + su * (t - u)
-                    if (
-                        abs(ft - line) < Decimal("1e-12")
-                        and self._linear(at, u, t, su)
-                        and self._linear(at, t, v, sv)
-                    ):
-                        found.add(t)
-                        return
+            for w in PROBES:
+                t = u + (v - u) * w
+                if abs(at(t) - (fu + (fv - fu) * w)) > Decimal("1e-9"):
+                    return False
+            return True
+
+        def search(u: Decimal, v: Decimal) -> None:
+            if linear(u, v):
+                return
+            if v - u < WIDTH:
+                found.update((u, (u + v) / 2, v))
+                return
             mid = (u + v) / 2
-            search(u, mid, depth + 1)
-            search(mid, v, depth + 1)
-            # The midpoint itself may be a kink.
-            sl = (at(mid) - at(mid - EPS)) / EPS
-            sr = (at(mid + EPS) - at(mid)) / EPS
-            if sl != sr:
-                found.add(mid)
+            search(u, mid)
+            search(mid, v)
 
-        search(Decimal(0), ONE, 0)
+        search(Decimal(0), ONE)
         return found
-
-    @staticmethod
-    def _linear(at, u: Decimal, v: Decimal, slope: Decimal) -> bool:
-        for k in (1, 2, 3):
-            t = u + (v - u) * k / 4
-            if abs(at(t) - (at(u) + slope * (t - u))) > Decimal("1e-12"):
-                return False
-        return True
 
     def best(self) -> Decimal:
         n = len(self.lots)
@@ -103,7 +88,10 @@ class Brute:
                     fr = whole[:i] + (t,) + whole[i + 1 :]
                     best = max(best, self.f(fr))
                     for j in divisible:
-                        if j <= i:
+                        # Both orders: a vertex where lot i's kink line meets a diagonal
+                        # one is found only by searching j at each of i's kinks, and
+                        # vice versa.
+                        if j == i:
                             continue
                         for u in self.kinks(fr, j):
                             best = max(best, self.f(fr[:j] + (u,) + fr[j + 1 :]))
