@@ -1,7 +1,8 @@
 """The harvest engine: positions, the optimal plan, savings and rebuy dates. No I/O."""
 
 from .inputs import ASSET_CLASSES, Lot, Profile
-from .plan import POSITION_COLUMNS, SALE_COLUMNS, HarvestPlan, Sale, Summary, plan_harvest
+from .plan import POSITION_COLUMNS, SALE_COLUMNS, HarvestPlan, Summary, plan_harvest
+from .sales import Sale
 
 __all__ = [
     "ASSET_CLASSES",

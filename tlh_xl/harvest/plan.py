@@ -13,17 +13,15 @@ import gc
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..money import ZERO, cents, format_usd
 from ..rulebook.model import Rules
-from ..tax.compute import TaxInputs, compute_tax, evaluate
-from ..tax.schedule_d import net_capital
+from ..tax.compute import TaxInputs, compute_tax
+from .gains import harvest_gains
 from .inputs import (
-    RULE_KEYS,
-    Lot,
     Profile,
     ResolvedProfile,
     parse_lots,
@@ -32,13 +30,12 @@ from .inputs import (
 )
 from .optimizer import Candidate, optimize
 from .positions import Position, value_positions
+from .sales import Sale, make_sale
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["POSITION_COLUMNS", "SALE_COLUMNS", "HarvestPlan", "Sale", "Summary", "plan_harvest"]
-
-QUANTUM = Decimal("0.00000001")  # quantities to 8 decimals (one satoshi)
 
 SALE_COLUMNS = (
     "lot_id",
@@ -73,24 +70,6 @@ POSITION_COLUMNS = (
     "days_to_long_term",
     "flags",
 )
-
-
-@dataclass(slots=True)  # built once per lot: slots, not frozen, for speed
-class Sale:
-    lot_id: str
-    asset: str
-    wallet: str
-    tx_id: str
-    acquired: dt.date
-    sell_date: dt.date
-    sell_quantity: Decimal
-    proceeds: Decimal
-    cost_basis: Decimal
-    gain_loss: Decimal
-    term: str  # "Short-term" / "Long-term"
-    fees: Decimal
-    rebuy_on: dt.date | None
-    note: str
 
 
 @dataclass(frozen=True)
@@ -177,23 +156,6 @@ def _default_carryforward_value(rules: Rules, rp: ResolvedProfile) -> Decimal:
     return clean.marginal_long_term_rate
 
 
-def _rebuy_on(rules: Rules, lot: Lot, rp: ResolvedProfile) -> tuple[dt.date | None, str]:
-    if lot.is_nft:
-        return None, "NFT: cannot be bought back"
-    if not rp.rebuy:
-        return None, ""
-    wash = getattr(rules.wash_sale.asset_classes, RULE_KEYS[lot.asset_class])
-    if wash.applies:
-        until = rp.as_of_date + dt.timedelta(days=wash.window_days)
-        return until + dt.timedelta(days=1), (
-            f"{lot.asset_class}: wash-sale window until {until}; do not buy {lot.asset} "
-            "or a substantially identical asset before then"
-        )
-    wait = dt.timedelta(hours=rules.rebuy.wait_hours)
-    days = wait.days + (1 if wait.seconds else 0)
-    return rp.as_of_date + dt.timedelta(days=days), ""
-
-
 def _base_inputs(rp: ResolvedProfile) -> TaxInputs:
     return TaxInputs(
         filing_status=rp.filing_status,
@@ -224,69 +186,6 @@ def _check_dates(rules: Rules, rp: ResolvedProfile, where: Callable[[str], str])
             f"{where('as_of_date')}: {rp.as_of_date} is before tax year {rules.year}: "
             f"a sale then counts for {rp.as_of_date.year}"
         )
-
-
-def _sell(lot: Lot, price: Decimal, fraction: Decimal) -> tuple[Decimal, Decimal, Decimal]:
-    """(quantity, proceeds, basis) for selling a share of a lot, in satoshis and cents."""
-    if fraction >= 1:
-        qty = lot.quantity
-    else:
-        # Round the quantity up so the loss reached is at least the optimizer's amount.
-        qty = min(lot.quantity, (lot.quantity * fraction).quantize(QUANTUM, ROUND_CEILING))
-    if qty == lot.quantity:
-        return qty, cents(qty * price), lot.cost_basis
-    return qty, cents(qty * price), cents(lot.cost_basis * qty / lot.quantity)
-
-
-def _describe(
-    rules: Rules,
-    before: TaxInputs,
-    after: TaxInputs,
-    short: bool,
-    amount: Decimal,
-) -> str:
-    """What a sale's gain or loss does to this year's return, in words."""
-    label = "short-term loss" if short else "long-term loss"
-    if amount < 0:
-        netted = net_capital(
-            before.st_gain,
-            before.lt_gain,
-            before.collectibles_gain,
-            before.st_carryforward,
-            before.lt_carryforward,
-            rules.capital_loss.limit.of(before.filing_status),
-        )
-        if netted.combined <= -netted.loss_deduction and netted.loss_deduction == (
-            rules.capital_loss.limit.of(before.filing_status)
-        ):
-            # Already past the loss limit: more loss changes nothing this year (no need to
-            # run the worksheets again for each of thousands of lots).
-            return f"{label} carries {format_usd(-amount)} forward; no tax saved this year"
-    e0, e1 = evaluate(rules, before), evaluate(rules, after)
-    saved = e0.total_tax - e1.total_tax
-    if amount > 0:  # a gain (gain harvesting)
-        extra = format_usd(cents(-saved))
-        return f"long-term gain taxed at 0%: resets the basis; tax this year {extra}"
-    loss = -amount
-    n0, n1 = e0.netting, e1.netting
-    gains_offset = max(ZERO, n0.combined) - max(ZERO, n1.combined)
-    deducted = n1.loss_deduction - n0.loss_deduction
-    carried = e1.carryforward_out - e0.carryforward_out
-    first = max(ZERO, n0.net_short_term if short else n0.net_long_term)
-    own, other = min(gains_offset, first), gains_offset - min(gains_offset, first)
-    own_name, other_name = ("short-term", "long-term") if short else ("long-term", "short-term")
-    parts = []
-    if own > 0:
-        parts.append(f"offsets {format_usd(cents(own))} of {own_name} gains")
-    if other > 0:
-        parts.append(f"offsets {format_usd(cents(other))} of {other_name} gains")
-    if deducted > 0:
-        parts.append(f"deducts {format_usd(cents(deducted))} from ordinary income")
-    if carried > 0:
-        parts.append(f"carries {format_usd(cents(carried))} forward")
-    rate = saved / loss * 100 if loss else ZERO
-    what = ", ".join(parts) if parts else "no effect this year"
-    return f"{label} {what}; saves {format_usd(cents(saved))} this year ({rate:.1f}% of the loss)"
 
 
 def plan_harvest(
@@ -394,128 +293,14 @@ def _plan(
     sales: list[Sale] = []
     running = base
     for p, fraction in chosen:
-        sale, running = _make_sale(rules, rp, p, fraction, running)
+        sale, running = make_sale(rules, rp, p, fraction, running)
         sales.append(sale)
     if rp.harvest_gains:
-        sales += _harvest_gains(rules, rp, positions, {p.lot.lot_id for p, _ in chosen}, running)
+        sales += harvest_gains(rules, rp, positions, {p.lot.lot_id for p, _ in chosen}, running)
 
     summary = _summarize(rules, rp, base, cv, sales)
     objective = solution.objective if fractions else ZERO
     return HarvestPlan(sales, positions, summary, rp, objective, solution.exact, messages)
-
-
-def _shifted(x: TaxInputs, st: Decimal, lt: Decimal) -> TaxInputs:
-    # Built directly: dataclasses.replace costs more than the rest of a sale record.
-    return TaxInputs(
-        x.filing_status,
-        x.ordinary_income,
-        x.st_gain + st,
-        x.lt_gain + lt,
-        x.qualified_dividends,
-        x.collectibles_gain,
-        x.deduction,
-        x.st_carryforward,
-        x.lt_carryforward,
-    )
-
-
-def _make_sale(
-    rules: Rules, rp: ResolvedProfile, p: Position, fraction: Decimal, running: TaxInputs
-) -> tuple[Sale, TaxInputs]:
-    """The sale record, and the running tax inputs with its gain or loss added."""
-    lot = p.lot
-    assert p.price is not None
-    qty, proceeds, basis = _sell(lot, p.price, fraction)
-    rebuy_on, rebuy_note = _rebuy_on(rules, lot, rp)
-    rebought = rebuy_on is not None
-    fees = cents(rp.fee_rate * proceeds * (2 if rebought else 1))
-    gain = proceeds - basis
-    short = p.term == "short"
-    after = _shifted(running, gain, ZERO) if short else _shifted(running, ZERO, gain)
-    notes = [_describe(rules, running, after, short, gain)]
-    if qty < lot.quantity:
-        notes.append(f"sell {qty.normalize():f} of {lot.quantity.normalize():f}")
-    if short:
-        notes.append(f"turns long-term on {p.long_term_on}")
-    if p.price == 0:
-        notes.append(
-            "worthless: sell or exchange it for a token amount; abandoning it gives no deduction"
-        )
-    if rebuy_note:
-        notes.append(rebuy_note)
-    sale = Sale(
-        lot_id=lot.lot_id,
-        asset=lot.asset,
-        wallet=lot.wallet,
-        tx_id=lot.tx_id,
-        acquired=lot.acquired,
-        sell_date=rp.as_of_date,
-        sell_quantity=qty,
-        proceeds=proceeds,
-        cost_basis=basis,
-        gain_loss=gain,
-        term="Short-term" if short else "Long-term",
-        fees=fees,
-        rebuy_on=rebuy_on,
-        note="; ".join(notes),
-    )
-    return sale, after
-
-
-def _harvest_gains(
-    rules: Rules,
-    rp: ResolvedProfile,
-    positions: Sequence[Position],
-    sold: set[str],
-    running: TaxInputs,
-) -> list[Sale]:
-    """Realize long-term gains while they add no tax and use up no carryforward."""
-    pool = [
-        p
-        for p in positions
-        if p.lot.lot_id not in sold
-        and not p.lot.exclude
-        and not p.lot.is_nft
-        and p.term == "long"
-        and p.unrealized is not None
-        and p.unrealized > 0
-    ]
-    if not pool:
-        return []
-    e0 = evaluate(rules, running)
-
-    def free(gain: Decimal) -> bool:
-        e = evaluate(rules, replace(running, lt_gain=running.lt_gain + gain))
-        return e.total_tax <= e0.total_tax and e.carryforward_out >= e0.carryforward_out
-
-    total = sum((p.unrealized for p in pool if p.unrealized is not None), ZERO)
-    lo, hi = 0, int(total * 100)  # cents
-    while lo < hi:  # largest amount that is still free
-        mid = (lo + hi + 1) // 2
-        if free(Decimal(mid) / 100):
-            lo = mid
-        else:
-            hi = mid - 1
-    room = Decimal(lo) / 100
-    out: list[Sale] = []
-    realized = ZERO
-    # Least proceeds (so least fees) per dollar of gain first.
-    for p in sorted(pool, key=lambda p: (p.market_value or ZERO) / (p.unrealized or Decimal(1))):
-        if realized >= room:
-            break
-        assert p.unrealized is not None
-        fraction = min(Decimal(1), (room - realized) / p.unrealized)
-        # Round the quantity down, so the gain stays inside the free room.
-        qty = p.lot.quantity if fraction >= 1 else (p.lot.quantity * fraction).quantize(QUANTUM)
-        if qty <= 0:
-            break
-        sale, after = _make_sale(rules, rp, p, qty / p.lot.quantity, running)
-        if not free(realized + sale.gain_loss):  # cent rounding pushed it over: stop here
-            break
-        out.append(sale)
-        running = after
-        realized += sale.gain_loss
-    return out
 
 
 def _summarize(
