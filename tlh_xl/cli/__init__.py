@@ -1,0 +1,203 @@
+"""The ``tlh-xl`` command line.
+
+Only argparse is imported at start-up; each command imports what it needs, so
+``tlh-xl --help`` answers quickly. Exit codes: 0 ok, 2 bad input (one line on stderr,
+naming the place), 1 an unexpected failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .excel_cmd import cmd_excel_setup
+from .output import PROG, version
+from .rules_cmd import (
+    cmd_rules_check,
+    cmd_rules_diff,
+    cmd_rules_list,
+    cmd_rules_new,
+    cmd_rules_show,
+)
+from .tax_cmd import cmd_tax
+from .workbook_cmd import cmd_demo, cmd_fill, cmd_init, date_arg
+
+__all__ = ["main"]
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Crypto tax-loss harvesting from YAML tax rules: plans, savings, workbooks.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    rules_dir = argparse.ArgumentParser(add_help=False)
+    rules_dir.add_argument(
+        "--rules-dir",
+        metavar="DIR",
+        help="your own rules folder; its files override the shipped ones (also TLH_RULES_DIR)",
+    )
+
+    tax = sub.add_parser(
+        "tax",
+        parents=[rules_dir],
+        help="one-off federal tax computation",
+        description="Federal regular income tax plus NIIT for one year and filing status.",
+    )
+    tax.add_argument("--year", type=int, required=True, help="tax year, e.g. 2025")
+    tax.add_argument(
+        "--status",
+        required=True,
+        help="filing status: single, married_joint (or 'Married filing jointly'), "
+        "married_separate, head_of_household, qualifying_surviving_spouse",
+    )
+    tax.add_argument("--income", required=True, help="ordinary income before the deduction")
+    tax.add_argument("--st", default="0", help="net short-term gain (negative for a loss)")
+    tax.add_argument("--lt", default="0", help="net long-term gain (negative for a loss)")
+    tax.add_argument("--qualified-dividends", default="0", metavar="AMOUNT")
+    tax.add_argument(
+        "--collectibles",
+        default="0",
+        metavar="AMOUNT",
+        help="long-term collectibles gain (28%% group), besides --lt",
+    )
+    tax.add_argument(
+        "--deduction",
+        default=None,
+        metavar="AMOUNT",
+        help="itemized deduction (default: the standard deduction)",
+    )
+    tax.add_argument("--st-carryforward", default="0", metavar="AMOUNT")
+    tax.add_argument("--lt-carryforward", default="0", metavar="AMOUNT")
+    tax.add_argument("--json", action="store_true", help="print the result as JSON")
+    tax.set_defaults(func=cmd_tax)
+
+    rules = sub.add_parser("rules", help="list, show, check, diff and project rule files")
+    rsub = rules.add_subparsers(dest="rules_command", metavar="ACTION", required=True)
+    rlist = rsub.add_parser("list", parents=[rules_dir], help="years available, and where from")
+    rlist.set_defaults(func=cmd_rules_list)
+    rshow = rsub.add_parser("show", parents=[rules_dir], help="every value of a year, with sources")
+    rshow.add_argument("year", type=int)
+    rshow.add_argument("--jurisdiction", default="us")
+    rshow.set_defaults(func=cmd_rules_show)
+    rcheck = rsub.add_parser("check", help="validate rule files; exit 2 on the first defect each")
+    rcheck.add_argument("files", nargs="+", metavar="FILE")
+    rcheck.set_defaults(func=cmd_rules_check)
+    rnew = rsub.add_parser(
+        "new",
+        parents=[rules_dir],
+        help="project next year's rule file from an earlier one",
+        description="Write DIR/us/YEAR.yaml (DIR: --rules-dir, else TLH_RULES_DIR, else your "
+        "user rules folder) with inflation-indexed amounts grown by RATE and "
+        "rounded down as the Code prescribes; marked projected until you check it.",
+    )
+    rnew.add_argument("year", type=int, metavar="YEAR")
+    rnew.add_argument("--from", dest="source", type=int, required=True, metavar="YEAR")
+    rnew.add_argument(
+        "--inflation",
+        default="0.025",
+        metavar="RATE",
+        help="expected inflation as a fraction (default 0.025)",
+    )
+    rnew.add_argument("--jurisdiction", default="us")
+    rnew.add_argument("--force", action="store_true", help="replace an existing file")
+    rnew.set_defaults(func=cmd_rules_new)
+    rdiff = rsub.add_parser(
+        "diff", parents=[rules_dir], help="changed values between two years or files"
+    )
+    rdiff.add_argument("a", metavar="A", help="a year (e.g. 2025) or a rule file")
+    rdiff.add_argument("b", metavar="B")
+    rdiff.add_argument("--sources", action="store_true", help="also compare references")
+    rdiff.set_defaults(func=cmd_rules_diff)
+
+    init = sub.add_parser("init", help="copy the template workbook to FILE")
+    init.add_argument("file", metavar="FILE")
+    init.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    init.set_defaults(func=cmd_init)
+
+    fill = sub.add_parser(
+        "fill",
+        parents=[rules_dir],
+        help="write the harvest plan into a workbook",
+        description="Read Profile, Lots and Prices; write Positions, Harvest and Summary. "
+        "Without -o, writes INPUT-harvest.xlsx next to INPUT; the input is never "
+        "changed unless --in-place is given.",
+    )
+    fill.add_argument("input", metavar="INPUT")
+    where = fill.add_mutually_exclusive_group()
+    where.add_argument("-o", "--output", metavar="OUTPUT")
+    where.add_argument("--in-place", action="store_true", help="rewrite INPUT itself")
+    fill.add_argument(
+        "--as-of",
+        type=date_arg,
+        metavar="DATE",
+        help="planned sale date (overrides Profile AsOfDate)",
+    )
+    fill.add_argument("--year", type=int, help="tax year (overrides Profile TaxYear)")
+    fill.add_argument("--lots", metavar="CSV", help="read lots from a CSV instead of Lots")
+    fill.add_argument("--prices", metavar="CSV", help="read prices from a CSV instead of Prices")
+    fill.set_defaults(func=cmd_fill)
+
+    excel = sub.add_parser("excel", help="set up the Excel functions (xlwings)")
+    esub = excel.add_subparsers(dest="excel_command", metavar="ACTION", required=True)
+    setup = esub.add_parser(
+        "setup", help="print (or write) the xlwings.conf and xlwings Lite snippets"
+    )
+    setup.add_argument(
+        "--write",
+        metavar="FOLDER",
+        help="write xlwings.conf, main.py and requirements.txt into FOLDER",
+    )
+    setup.add_argument("--force", action="store_true", help="replace existing files")
+    setup.set_defaults(func=cmd_excel_setup)
+
+    demo = sub.add_parser(
+        "demo", parents=[rules_dir], help="fill the bundled sample portfolio and print the plan"
+    )
+    demo.add_argument(
+        "-o",
+        "--output",
+        default="tlh-xl-demo.xlsx",
+        metavar="FILE",
+        help="where to write the filled sample (default: tlh-xl-demo.xlsx)",
+    )
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    from ..errors import TlhError
+
+    try:
+        result: int = args.func(args)
+        return result
+    except TlhError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into `head` and closed early: not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug: say so briefly; TLH_DEBUG=1 shows the traceback
+        import os
+
+        if os.environ.get("TLH_DEBUG"):
+            raise
+        print(
+            f"{PROG}: unexpected error ({type(exc).__name__}: {exc}); "
+            "rerun with TLH_DEBUG=1 and report it",
+            file=sys.stderr,
+        )
+        return 1
