@@ -337,3 +337,65 @@ def test_lots_as_a_dataframe_give_the_same_plan() -> None:
     from_frame = plan_harvest(R2025, JANE, pd.DataFrame(JANE_LOTS), JANE_PRICES)
     assert from_frame.sale_records == from_dicts.sale_records
     assert from_frame.summary == from_dicts.summary
+
+
+@st.composite
+def larger_portfolios(draw):
+    n = draw(st.integers(5, 30))
+    lots, prices = [], {}
+    for i in range(n):
+        asset = f"C{i % 7}"
+        prices.setdefault(asset, draw(st.decimals(min_value=0, max_value=900, places=2)))
+        qty = draw(st.decimals(min_value=Decimal("0.01"), max_value=500, places=2))
+        basis = draw(st.decimals(min_value=0, max_value=90_000, places=2))
+        lots.append(
+            lot(
+                f"L{i}",
+                asset,
+                basis,
+                qty,
+                acquired=draw(st.sampled_from(["2023-05-01", "2025-02-01", "2024-11-30"])),
+                wallet=draw(st.sampled_from(["Coinbase", "Ledger", "Kraken"])),
+            )
+        )
+    profile = dict(
+        tax_year=2025,
+        as_of_date=AS_OF,
+        filing_status=draw(st.sampled_from(FILING_STATUSES)),
+        ordinary_income=draw(st.sampled_from([0, 60_000, 200_000, 700_000])),
+        realized_short_term=draw(st.sampled_from([0, -2_000, 30_000])),
+        realized_long_term=draw(st.sampled_from([0, 50_000, 400_000])),
+        fee_rate=draw(st.sampled_from([0, "0.005", "0.05"])),
+        carryforward_value=draw(st.sampled_from([0, "0.2", None])),
+        rebuy=draw(st.booleans()),
+        harvest_gains=draw(st.booleans()),
+    )
+    return profile, lots, prices
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(larger_portfolios())
+def test_every_plan_reconciles_and_never_loses_money(case) -> None:
+    profile, lots, prices = case
+    plan = plan_harvest(R2025, profile, lots, prices)
+    _reconciles(
+        plan,
+        R2025,
+        dict(
+            filing_status=profile["filing_status"],
+            ordinary_income=profile["ordinary_income"],
+            st_gain=profile["realized_short_term"],
+            lt_gain=profile["realized_long_term"],
+        ),
+    )
+    losses = [s for s in plan.sale_records if s.gain_loss < 0]
+    if losses and not profile["harvest_gains"]:
+        # Loss sales are only suggested when they pay (up to cent rounding).
+        assert plan.summary.net_benefit >= Decimal("-0.05") * len(plan.sale_records)
+    by_id = {row["lot_id"]: row for row in lots}
+    for sale in plan.sale_records:
+        source = by_id[sale.lot_id]
+        assert sale.wallet == source["wallet"] and 0 < sale.sell_quantity <= source["quantity"]
+        if sale.gain_loss > 0:  # gains only when asked, long-term, at 0%
+            assert profile["harvest_gains"] and sale.term == "Long-term"
+    assert len({s.lot_id for s in plan.sale_records}) == len(plan.sale_records)
