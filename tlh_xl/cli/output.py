@@ -9,15 +9,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..rulebook.model import Rules
 
+from ..money import format_usd as money
+
 __all__ = ["PROG", "flatten", "money", "rate", "show_value", "version", "warn_projected"]
 
 PROG = "tlh-xl"
-
-
-def money(value: Decimal) -> str:
-    from ..money import format_usd
-
-    return format_usd(value)
 
 
 def rate(value: Decimal) -> str:

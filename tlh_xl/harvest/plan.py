@@ -309,12 +309,12 @@ def _summarize(
     st = sum((s.gain_loss for s in sales if s.term == "Short-term"), ZERO)
     lt = sum((s.gain_loss for s in sales if s.term == "Long-term"), ZERO)
     args: dict[str, Any] = dict(
-        filing_status=rp.filing_status,
-        ordinary_income=rp.ordinary_income,
-        qualified_dividends=rp.qualified_dividends,
-        deduction=rp.deduction,
-        st_carryforward=rp.carryforward_short_term,
-        lt_carryforward=rp.carryforward_long_term,
+        filing_status=base.filing_status,
+        ordinary_income=base.ordinary_income,
+        qualified_dividends=base.qualified_dividends,
+        deduction=base.deduction,
+        st_carryforward=base.st_carryforward,
+        lt_carryforward=base.lt_carryforward,
     )
     without = compute_tax(rules, st_gain=base.st_gain, lt_gain=base.lt_gain, **args)
     with_ = compute_tax(rules, st_gain=base.st_gain + st, lt_gain=base.lt_gain + lt, **args)
