@@ -8,10 +8,10 @@ from decimal import Decimal
 
 from ..money import ZERO
 from ..rulebook.model import Rules
-from ..tax.compute import TaxInputs, evaluate
+from ..tax.compute import evaluate
 from .inputs import ResolvedProfile
 from .positions import Position
-from .sales import QUANTUM, Sale, make_sale
+from .sales import QUANTUM, Sale, SaleWriter, sale_amounts
 
 __all__ = ["harvest_gains"]
 
@@ -21,9 +21,12 @@ def harvest_gains(
     rp: ResolvedProfile,
     positions: Sequence[Position],
     sold: set[str],
-    running: TaxInputs,
+    writer: SaleWriter,
 ) -> list[Sale]:
-    """Realize long-term gains while they add no tax and use up no carryforward."""
+    """Realize long-term gains while they add no tax and use up no carryforward.
+
+    ``writer`` holds the return after the loss sales; the gain sales are added to it.
+    """
     pool = [
         p
         for p in positions
@@ -36,6 +39,7 @@ def harvest_gains(
     ]
     if not pool:
         return []
+    running = writer.inputs
     e0 = evaluate(rules, running)
 
     def free(gain: Decimal) -> bool:
@@ -63,10 +67,11 @@ def harvest_gains(
         qty = p.lot.quantity if fraction >= 1 else (p.lot.quantity * fraction).quantize(QUANTUM)
         if qty <= 0:
             break
-        sale, after = make_sale(rules, rp, p, qty / p.lot.quantity, running)
-        if not free(realized + sale.gain_loss):  # cent rounding pushed it over: stop here
+        assert p.price is not None
+        _, proceeds, basis = sale_amounts(p.lot, p.price, qty / p.lot.quantity)
+        if not free(realized + proceeds - basis):  # cent rounding pushed it over: stop here
             break
+        sale = writer.sell(p, qty / p.lot.quantity)
         out.append(sale)
-        running = after
         realized += sale.gain_loss
     return out

@@ -1,8 +1,7 @@
-"""The harvest engine's inputs: the profile, the lots and the prices, validated.
+"""The harvest engine's inputs: the profile, asset classes and prices, validated.
 
-Every value is converted to ``Decimal`` or ``date`` here, once. Errors name the lot ID
-and the field (``lot L7: quantity: must be greater than 0``); the workbook layer adds
-the cell address before it calls in.
+Every value is converted to ``Decimal`` or ``date`` here, once; the lots are parsed in
+``lots``. Errors name the field; the workbook layer passes locators that add the cell.
 """
 
 from __future__ import annotations
@@ -20,13 +19,16 @@ from ..money import ZERO, Number, to_decimal
 
 __all__ = [
     "ASSET_CLASSES",
+    "CLASS_SPELLINGS",
+    "RULE_KEYS",
     "AssetClass",
-    "Lot",
     "Profile",
     "ResolvedProfile",
+    "is_blank",
     "parse_asset_class",
-    "parse_lots",
+    "parse_flag",
     "parse_prices",
+    "resolve_profile",
 ]
 
 AssetClass = Literal["Crypto", "NFT", "NFT (collectible)", "Security"]
@@ -41,7 +43,7 @@ RULE_KEYS: dict[AssetClass, str] = {
 
 
 def parse_asset_class(value: object, where: str = "asset class") -> AssetClass:
-    known = _CLASS_CACHE.get(value) if isinstance(value, str) else None
+    known = CLASS_SPELLINGS.get(value) if isinstance(value, str) else None
     if known is not None:
         return known
     text = " ".join(str(value or "").replace("_", " ").split()).lower()
@@ -64,11 +66,12 @@ def parse_asset_class(value: object, where: str = "asset class") -> AssetClass:
     except KeyError:
         raise InputError(f"{where}: {value!r} is not one of {', '.join(ASSET_CLASSES)}") from None
     if isinstance(value, str):
-        _CLASS_CACHE[value] = found
+        CLASS_SPELLINGS[value] = found
     return found
 
 
-_CLASS_CACHE: dict[str, AssetClass] = {}
+# Spellings already seen, to their class: the lot parser's fast path looks them up here.
+CLASS_SPELLINGS: dict[str, AssetClass] = {name: name for name in ASSET_CLASSES}
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,7 @@ class ResolvedProfile:
     harvest_gains: bool
 
 
-def _flag(value: object, what: str, default: bool) -> bool:
+def parse_flag(value: object, what: str, default: bool) -> bool:
     if value is None or value == "":
         return default
     if isinstance(value, bool):
@@ -216,164 +219,18 @@ def resolve_profile(
         fee_rate=fee_rate,
         carryforward_value=cv,
         min_benefit=money("min_benefit", nonneg=True),
-        rebuy=_flag(profile.rebuy, where("rebuy"), True),
-        harvest_gains=_flag(profile.harvest_gains, where("harvest_gains"), False),
+        rebuy=parse_flag(profile.rebuy, where("rebuy"), True),
+        harvest_gains=parse_flag(profile.harvest_gains, where("harvest_gains"), False),
     )
 
 
-@dataclass(slots=True)  # built once per lot: slots, not frozen, for speed
-class Lot:
-    """One open tax lot, typed. ``row`` is its position in the input (0-based)."""
-
-    lot_id: str
-    asset: str
-    asset_class: AssetClass
-    wallet: str
-    acquired: dt.date
-    quantity: Decimal
-    cost_basis: Decimal
-    tx_id: str
-    price_override: Decimal | None = None
-    exclude: bool = False
-    row: int = 0
-
-    @property
-    def is_nft(self) -> bool:
-        return self.asset_class in ("NFT", "NFT (collectible)")
-
-
-LOT_COLUMNS = (
-    "lot_id",
-    "asset",
-    "asset_class",
-    "wallet",
-    "acquired",
-    "quantity",
-    "cost_basis",
-    "tx_id",
-)
-OPTIONAL_LOT_COLUMNS = ("price_override", "exclude", "notes")
-
-
-def _records(lots: Any) -> list[dict[str, Any]]:
-    if hasattr(lots, "to_dict") and hasattr(lots, "columns"):  # a pandas DataFrame
-        records: list[dict[str, Any]] = lots.to_dict(orient="records")
-        return records
-    return [dict(r) for r in lots]
-
-
-def _blank(value: object) -> bool:
+def is_blank(value: object) -> bool:
+    """None, NaN (pandas' empty cell) or whitespace."""
     if value is None:
         return True
     if isinstance(value, float) and value != value:  # NaN from pandas
         return True
     return isinstance(value, str) and not value.strip()
-
-
-Locator = Callable[[int, str, str], str]
-
-
-def _default_place(row: int, lot_id: str, column: str) -> str:
-    return f"lot {lot_id}: {column}" if lot_id else f"lot in row {row + 1}: {column}"
-
-
-def _fast_decimal(value: object) -> Decimal | None:
-    """The common, always-valid cases, without building an error location."""
-    if type(value) is float:
-        return Decimal(repr(value)) if value == value and value not in (_INF, -_INF) else None
-    if type(value) is int:
-        return Decimal(value)
-    if type(value) is Decimal and value.is_finite():
-        return value
-    return None
-
-
-_INF = float("inf")
-
-
-def _text(value: object) -> str:
-    return "" if _blank(value) else str(value).strip()
-
-
-def parse_lots(lots: Any, as_of: dt.date | None = None, place: Locator | None = None) -> list[Lot]:
-    """Validate lots given as a DataFrame or a list of dicts with snake_case keys.
-
-    ``place(row, lot_id, column)`` names where a bad value is (the workbook reader
-    passes one that gives ``Lots!F14``); by default errors name the lot ID and field.
-    The location is only worked out when something is wrong: this runs once per lot.
-    """
-    where = place or _default_place
-    out: list[Lot] = []
-    seen: dict[str, int] = {}
-    for row, rec in enumerate(_records(lots)):
-        raw_id = rec.get("lot_id")
-        if _blank(raw_id):
-            raise InputError(f"{where(row, '', 'lot_id')}: is empty")
-        lot_id = str(raw_id).strip()
-        if isinstance(raw_id, float) and raw_id.is_integer():
-            lot_id = str(int(raw_id))
-
-        def at(column: str, _row: int = row, _id: str = lot_id) -> str:
-            return where(_row, _id, column)
-
-        if lot_id in seen:
-            first = where(seen[lot_id], lot_id, "lot_id")
-            raise InputError(f"{at('lot_id')}: duplicate lot ID {lot_id!r} (first at {first})")
-        seen[lot_id] = row
-        asset, klass = rec.get("asset"), rec.get("asset_class")
-        bought, raw_qty, raw_basis = rec.get("acquired"), rec.get("quantity"), rec.get("cost_basis")
-        for col, value in (
-            ("asset", asset),
-            ("asset_class", klass),
-            ("acquired", bought),
-            ("quantity", raw_qty),
-            ("cost_basis", raw_basis),
-        ):
-            if value is None or _blank(value):
-                raise InputError(f"{at(col)}: is empty")
-        if type(bought) is dt.date:
-            acquired = bought
-        else:
-            acquired = as_date(bought, at("acquired"))
-        if as_of is not None and acquired > as_of:
-            raise InputError(f"{at('acquired')}: {acquired} is after the as-of date {as_of}")
-        quantity = _fast_decimal(raw_qty)
-        if quantity is None:
-            quantity = to_decimal(raw_qty, at("quantity"))
-        if quantity <= 0:
-            raise InputError(f"{at('quantity')}: must be greater than 0, got {quantity}")
-        basis = _fast_decimal(raw_basis)
-        if basis is None:
-            basis = to_decimal(raw_basis, at("cost_basis"))
-        if basis < 0:
-            raise InputError(f"{at('cost_basis')}: must be zero or more, got {basis}")
-        override = rec.get("price_override")
-        price_override = None
-        if override is not None and not _blank(override):
-            price_override = to_decimal(override, at("price_override"))
-            if price_override < 0:
-                raise InputError(f"{at('price_override')}: must be zero or more")
-        exclude = rec.get("exclude")
-        is_excluded = False
-        if exclude is not None and not _blank(exclude):
-            is_excluded = _flag(exclude, at("exclude"), False)
-        known_class = _CLASS_CACHE.get(klass) if type(klass) is str else None
-        out.append(
-            Lot(
-                lot_id=lot_id,
-                asset=str(asset).strip(),
-                asset_class=known_class or parse_asset_class(klass, at("asset_class")),
-                wallet=_text(rec.get("wallet")),
-                acquired=acquired,
-                quantity=quantity,
-                cost_basis=basis,
-                tx_id=_text(rec.get("tx_id")),
-                price_override=price_override,
-                exclude=is_excluded,
-                row=row,
-            )
-        )
-    return out
 
 
 def parse_prices(prices: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> dict[str, Decimal]:
@@ -382,7 +239,7 @@ def parse_prices(prices: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> dict[
     out: dict[str, Decimal] = {}
     for asset, price in items:
         name = str(asset).strip()
-        if not name or _blank(price):
+        if not name or is_blank(price):
             continue
         value = to_decimal(price, f"price of {name}")
         if value < 0:

@@ -1,4 +1,11 @@
-"""Plain-language notes on what a sale does to this year's return."""
+"""Plain-language notes on what each sale does to this year's return.
+
+Sales are described in order, each against the return as the sales before it left it.
+``RunningReturn`` keeps that return. It evaluates the tax once per sale (the return
+after one sale is the return before the next), and not at all once losses are past the
+annual limit: from there every further loss is carried forward in full and saves no tax
+this year, which is what the note says.
+"""
 
 from __future__ import annotations
 
@@ -6,42 +13,76 @@ from decimal import Decimal
 
 from ..money import ZERO, cents, format_usd
 from ..rulebook.model import Rules
-from ..tax.compute import TaxInputs, evaluate
-from ..tax.schedule_d import net_capital
+from ..tax.compute import Exact, TaxInputs, evaluate
 
-__all__ = ["describe_sale"]
+__all__ = ["RunningReturn", "shifted"]
 
 
-def describe_sale(
-    rules: Rules,
-    before: TaxInputs,
-    after: TaxInputs,
-    short: bool,
-    amount: Decimal,
-) -> str:
-    """What a sale's gain or loss does to this year's return, in words."""
-    label = "short-term loss" if short else "long-term loss"
-    if amount < 0:
-        netted = net_capital(
-            before.st_gain,
-            before.lt_gain,
-            before.collectibles_gain,
-            before.st_carryforward,
-            before.lt_carryforward,
-            rules.capital_loss.limit.of(before.filing_status),
-        )
-        if netted.combined <= -netted.loss_deduction and netted.loss_deduction == (
-            rules.capital_loss.limit.of(before.filing_status)
-        ):
-            # Already past the loss limit: more loss changes nothing this year (no need to
-            # run the worksheets again for each of thousands of lots).
+def shifted(x: TaxInputs, st: Decimal, lt: Decimal) -> TaxInputs:
+    """``x`` with ``st`` and ``lt`` added to this year's short- and long-term results."""
+    # Built directly: dataclasses.replace costs more than the rest of a sale record.
+    return TaxInputs(
+        x.filing_status,
+        x.ordinary_income,
+        x.st_gain + st,
+        x.lt_gain + lt,
+        x.qualified_dividends,
+        x.collectibles_gain,
+        x.deduction,
+        x.st_carryforward,
+        x.lt_carryforward,
+    )
+
+
+class RunningReturn:
+    """This year's tax inputs as sales are added in order, and each sale's note."""
+
+    def __init__(self, rules: Rules, start: TaxInputs):
+        self.rules = rules
+        self._start = start
+        self._st = ZERO  # short-term result of the sales so far
+        self._lt = ZERO
+        self._now: Exact | None = None  # the return as it stands, when evaluated
+        self._capped = False  # losses already past the limit: more loss only carries
+
+    @property
+    def inputs(self) -> TaxInputs:
+        return shifted(self._start, self._st, self._lt)
+
+    def add(self, short: bool, amount: Decimal) -> str:
+        """Add a sale's gain (+) or loss (−); return what it does, in words."""
+        label = "short-term loss" if short else "long-term loss"
+        if self._now is None and not self._capped:
+            self._now = self._evaluate()
+        if amount < 0 and self._capped:
+            self._add(short, amount)
+            self._now = None
             return f"{label} carries {format_usd(-amount)} forward; no tax saved this year"
-    e0, e1 = evaluate(rules, before), evaluate(rules, after)
+        e0 = self._now or self._evaluate()
+        self._add(short, amount)
+        e1 = self._now = self._evaluate()
+        saved = e0.total_tax - e1.total_tax
+        if amount > 0:  # a gain (gain harvesting)
+            extra = format_usd(cents(-saved))
+            return f"long-term gain taxed at 0%: resets the basis; tax this year {extra}"
+        return _loss_note(label, short, -amount, e0, e1)
+
+    def _evaluate(self) -> Exact:
+        e = evaluate(self.rules, self.inputs)
+        n = e.netting
+        limit = self.rules.capital_loss.limit.of(self._start.filing_status)
+        self._capped = n.combined <= -n.loss_deduction and n.loss_deduction == limit
+        return e
+
+    def _add(self, short: bool, amount: Decimal) -> None:
+        if short:
+            self._st += amount
+        else:
+            self._lt += amount
+
+
+def _loss_note(label: str, short: bool, loss: Decimal, e0: Exact, e1: Exact) -> str:
     saved = e0.total_tax - e1.total_tax
-    if amount > 0:  # a gain (gain harvesting)
-        extra = format_usd(cents(-saved))
-        return f"long-term gain taxed at 0%: resets the basis; tax this year {extra}"
-    loss = -amount
     n0, n1 = e0.netting, e1.netting
     gains_offset = max(ZERO, n0.combined) - max(ZERO, n1.combined)
     deducted = n1.loss_deduction - n0.loss_deduction

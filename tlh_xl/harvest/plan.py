@@ -21,16 +21,11 @@ from ..money import ZERO, cents, format_usd
 from ..rulebook.model import Rules
 from ..tax.compute import TaxInputs, compute_tax
 from .gains import harvest_gains
-from .inputs import (
-    Profile,
-    ResolvedProfile,
-    parse_lots,
-    parse_prices,
-    resolve_profile,
-)
+from .inputs import Profile, ResolvedProfile, parse_prices, resolve_profile
+from .lots import parse_lots
 from .optimizer import Candidate, optimize
 from .positions import Position, value_positions
-from .sales import Sale, make_sale
+from .sales import Sale, SaleWriter
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -290,13 +285,10 @@ def _plan(
     chosen = [(positions[k], f) for k, f in fractions.items() if f > 0]
     # Short-term first, then by size of loss: the order the notes are written in.
     chosen.sort(key=lambda pf: (pf[0].term != "short", pf[0].unrealized or ZERO))
-    sales: list[Sale] = []
-    running = base
-    for p, fraction in chosen:
-        sale, running = make_sale(rules, rp, p, fraction, running)
-        sales.append(sale)
+    writer = SaleWriter(rules, rp, base)
+    sales = [writer.sell(p, fraction) for p, fraction in chosen]
     if rp.harvest_gains:
-        sales += harvest_gains(rules, rp, positions, {p.lot.lot_id for p, _ in chosen}, running)
+        sales += harvest_gains(rules, rp, positions, {p.lot.lot_id for p, _ in chosen}, writer)
 
     summary = _summarize(rules, rp, base, cv, sales)
     objective = solution.objective if fractions else ZERO

@@ -11,7 +11,8 @@ from decimal import Decimal
 from ..holding_period import long_term_date
 from ..money import cents
 from ..rulebook.model import Rules
-from .inputs import RULE_KEYS, Lot
+from .inputs import RULE_KEYS
+from .lots import Lot
 
 __all__ = ["Position", "value_positions"]
 

@@ -6,14 +6,15 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
-from ..money import ZERO, cents
+from ..money import cents
 from ..rulebook.model import Rules
 from ..tax.compute import TaxInputs
-from .inputs import RULE_KEYS, Lot, ResolvedProfile
-from .notes import describe_sale
+from .inputs import RULE_KEYS, ResolvedProfile
+from .lots import Lot
+from .notes import RunningReturn
 from .positions import Position
 
-__all__ = ["QUANTUM", "Sale", "make_sale", "rebuy_date", "shifted"]
+__all__ = ["QUANTUM", "Sale", "SaleWriter", "rebuy_date", "sale_amounts"]
 
 QUANTUM = Decimal("0.00000001")  # quantities to 8 decimals (one satoshi)
 
@@ -53,7 +54,7 @@ def rebuy_date(rules: Rules, lot: Lot, rp: ResolvedProfile) -> tuple[dt.date | N
     return rp.as_of_date + dt.timedelta(days=days), ""
 
 
-def _sell(lot: Lot, price: Decimal, fraction: Decimal) -> tuple[Decimal, Decimal, Decimal]:
+def sale_amounts(lot: Lot, price: Decimal, fraction: Decimal) -> tuple[Decimal, Decimal, Decimal]:
     """(quantity, proceeds, basis) for selling a share of a lot, in satoshis and cents."""
     if fraction >= 1:
         qty = lot.quantity
@@ -65,59 +66,56 @@ def _sell(lot: Lot, price: Decimal, fraction: Decimal) -> tuple[Decimal, Decimal
     return qty, cents(qty * price), cents(lot.cost_basis * qty / lot.quantity)
 
 
-def shifted(x: TaxInputs, st: Decimal, lt: Decimal) -> TaxInputs:
-    # Built directly: dataclasses.replace costs more than the rest of a sale record.
-    return TaxInputs(
-        x.filing_status,
-        x.ordinary_income,
-        x.st_gain + st,
-        x.lt_gain + lt,
-        x.qualified_dividends,
-        x.collectibles_gain,
-        x.deduction,
-        x.st_carryforward,
-        x.lt_carryforward,
-    )
+class SaleWriter:
+    """Writes sale records in order, each noted against the return the sales before it
+    left (``notes.RunningReturn``). ``inputs`` is this year's return after them."""
 
+    def __init__(self, rules: Rules, rp: ResolvedProfile, start: TaxInputs):
+        self.rules, self.rp = rules, rp
+        self.running = RunningReturn(rules, start)
+        self._rebuy: dict[tuple[str, str], tuple[dt.date | None, str]] = {}
 
-def make_sale(
-    rules: Rules, rp: ResolvedProfile, p: Position, fraction: Decimal, running: TaxInputs
-) -> tuple[Sale, TaxInputs]:
-    """The sale record, and the running tax inputs with its gain or loss added."""
-    lot = p.lot
-    assert p.price is not None
-    qty, proceeds, basis = _sell(lot, p.price, fraction)
-    rebuy_on, rebuy_note = rebuy_date(rules, lot, rp)
-    rebought = rebuy_on is not None
-    fees = cents(rp.fee_rate * proceeds * (2 if rebought else 1))
-    gain = proceeds - basis
-    short = p.term == "short"
-    after = shifted(running, gain, ZERO) if short else shifted(running, ZERO, gain)
-    notes = [describe_sale(rules, running, after, short, gain)]
-    if qty < lot.quantity:
-        notes.append(f"sell {qty.normalize():f} of {lot.quantity.normalize():f}")
-    if short:
-        notes.append(f"turns long-term on {p.long_term_on}")
-    if p.price == 0:
-        notes.append(
-            "worthless: sell or exchange it for a token amount; abandoning it gives no deduction"
+    @property
+    def inputs(self) -> TaxInputs:
+        return self.running.inputs
+
+    def sell(self, p: Position, fraction: Decimal) -> Sale:
+        lot = p.lot
+        assert p.price is not None
+        qty, proceeds, basis = sale_amounts(lot, p.price, fraction)
+        key = (lot.asset_class, lot.asset)
+        rebuy = self._rebuy.get(key)
+        if rebuy is None:
+            rebuy = self._rebuy[key] = rebuy_date(self.rules, lot, self.rp)
+        rebuy_on, rebuy_note = rebuy
+        fees = cents(self.rp.fee_rate * proceeds * (2 if rebuy_on is not None else 1))
+        gain = proceeds - basis
+        short = p.term == "short"
+        notes = [self.running.add(short, gain)]
+        if qty < lot.quantity:
+            notes.append(f"sell {qty.normalize():f} of {lot.quantity.normalize():f}")
+        if short:
+            notes.append(f"turns long-term on {p.long_term_on}")
+        if p.price == 0:
+            notes.append(
+                "worthless: sell or exchange it for a token amount; "
+                "abandoning it gives no deduction"
+            )
+        if rebuy_note:
+            notes.append(rebuy_note)
+        return Sale(
+            lot.lot_id,
+            lot.asset,
+            lot.wallet,
+            lot.tx_id,
+            lot.acquired,
+            self.rp.as_of_date,
+            qty,
+            proceeds,
+            basis,
+            gain,
+            "Short-term" if short else "Long-term",
+            fees,
+            rebuy_on,
+            "; ".join(notes),
         )
-    if rebuy_note:
-        notes.append(rebuy_note)
-    sale = Sale(
-        lot_id=lot.lot_id,
-        asset=lot.asset,
-        wallet=lot.wallet,
-        tx_id=lot.tx_id,
-        acquired=lot.acquired,
-        sell_date=rp.as_of_date,
-        sell_quantity=qty,
-        proceeds=proceeds,
-        cost_basis=basis,
-        gain_loss=gain,
-        term="Short-term" if short else "Long-term",
-        fees=fees,
-        rebuy_on=rebuy_on,
-        note="; ".join(notes),
-    )
-    return sale, after

@@ -142,7 +142,8 @@ def plan_from_ranges(lots: Any, prices: Any, profile: Any) -> ExcelPlan:
 
 def positions_from_ranges(lots: Any, prices: Any, as_of: Any) -> list[list[Any]]:
     """The Positions table for lots valued at ``as_of`` (default today)."""
-    from ..harvest.inputs import parse_lots, parse_prices
+    from ..harvest.inputs import parse_prices
+    from ..harvest.lots import parse_lots
     from ..harvest.positions import value_positions
 
     day = excel_date(as_of, "as_of") or dt.date.today()
