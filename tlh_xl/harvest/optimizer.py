@@ -48,7 +48,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from itertools import combinations, pairwise
+from itertools import accumulate, combinations, pairwise
 from typing import Literal
 
 from ..money import ZERO
@@ -85,14 +85,14 @@ class _Ladder:
     """Convex trading cost of harvesting L dollars of loss from divisible lots of one term."""
 
     def __init__(self, items: Iterable[Candidate]):
-        ordered = sorted(items, key=lambda c: (c.cost / c.loss, -c.loss, c.key))
-        self.items = ordered
-        self.eff = [c.cost / c.loss for c in ordered]
-        self.loss = [ZERO]
-        self.cost = [ZERO]
-        for c in ordered:
-            self.loss.append(self.loss[-1] + c.loss)
-            self.cost.append(self.cost[-1] + c.cost)
+        given = list(items)  # in key order
+        eff = [c.cost / c.loss for c in given]
+        order = sorted(range(len(given)), key=lambda i: -given[i].loss)
+        order.sort(key=eff.__getitem__)  # stable: by eff, then larger loss, then key
+        self.items = [given[i] for i in order]
+        self.eff = [eff[i] for i in order]
+        self.loss = [ZERO, *accumulate(c.loss for c in self.items)]
+        self.cost = [ZERO, *accumulate(c.cost for c in self.items)]
         self.total = self.loss[-1]
 
     def cost_at(self, amount: Decimal) -> Decimal:
@@ -116,17 +116,15 @@ class _Ladder:
         return self.eff[i - 1] if i > 0 else None  # None: nothing to give back
 
     def allocate(self, amount: Decimal) -> dict[int, Decimal]:
-        out: dict[int, Decimal] = {}
-        left = amount
-        for c in self.items:
-            if left <= 0:
-                break
-            if left >= c.loss:
-                out[c.key] = Decimal(1)
-                left -= c.loss
-            else:
-                out[c.key] = left / c.loss
-                left = ZERO
+        """Lot shares that harvest ``amount``: the cheapest lots whole, the next in part."""
+        if amount <= 0:
+            return {}
+        whole = bisect_right(self.loss, amount) - 1  # lots fully inside the amount
+        out = dict.fromkeys((c.key for c in self.items[:whole]), Decimal(1))
+        left = amount - self.loss[whole]
+        if left > 0 and whole < len(self.items):
+            part = self.items[whole]
+            out[part.key] = left / part.loss
         return out
 
 

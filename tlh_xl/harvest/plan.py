@@ -250,22 +250,7 @@ def _plan(
         cv = _default_carryforward_value(rules, rp)
     base = _base_inputs(rp)
 
-    candidates: list[Candidate] = []
-    for index, p in enumerate(positions):
-        if not p.harvestable_loss:
-            continue
-        assert p.market_value is not None and p.unrealized is not None
-        rebought = rp.rebuy and not p.lot.is_nft
-        cost = rp.fee_rate * p.market_value * (2 if rebought else 1)
-        candidates.append(
-            Candidate(
-                index,
-                "short" if p.term == "short" else "long",
-                -p.unrealized,
-                cost,
-                not p.lot.is_nft,
-            )
-        )
+    candidates = _candidates(positions, rp)
     solution = optimize(rules, base, cv, candidates)
     messages: list[str] = []
     fractions = solution.fractions
@@ -284,7 +269,9 @@ def _plan(
 
     chosen = [(positions[k], f) for k, f in fractions.items() if f > 0]
     # Short-term first, then by size of loss: the order the notes are written in.
-    chosen.sort(key=lambda pf: (pf[0].term != "short", pf[0].unrealized or ZERO))
+    # (Two stable sorts: cheaper than building a tuple key per sale.)
+    chosen.sort(key=lambda pf: pf[0].unrealized or ZERO)
+    chosen.sort(key=lambda pf: pf[0].term != "short")
     writer = SaleWriter(rules, rp, base)
     sales = [writer.sell(p, fraction) for p, fraction in chosen]
     if rp.harvest_gains:
@@ -293,6 +280,21 @@ def _plan(
     summary = _summarize(rules, rp, base, cv, sales)
     objective = solution.objective if fractions else ZERO
     return HarvestPlan(sales, positions, summary, rp, objective, solution.exact, messages)
+
+
+def _candidates(positions: Sequence[Position], rp: ResolvedProfile) -> list[Candidate]:
+    """The lots that can be sold at a loss now, with their whole loss and trading cost."""
+    one_side = rp.fee_rate
+    both_sides = rp.fee_rate * 2 if rp.rebuy else one_side  # sold, then bought back
+    out: list[Candidate] = []
+    for index, p in enumerate(positions):
+        if not p.harvestable_loss:
+            continue
+        assert p.market_value is not None and p.unrealized is not None
+        nft = p.lot.is_nft  # never bought back, and sold whole
+        fee = one_side if nft else both_sides
+        out.append(Candidate(index, p.term, -p.unrealized, fee * p.market_value, not nft))
+    return out
 
 
 def _summarize(

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
-from ..holding_period import long_term_date
-from ..money import cents
-from ..rulebook.model import Rules
-from .inputs import RULE_KEYS
+from ..holding_period import Term, long_term_date
+from ..money import CENT
+from ..rulebook.model import Rules, WashSaleClass
+from .inputs import ASSET_CLASSES, RULE_KEYS
 from .lots import Lot
 
 __all__ = ["Position", "value_positions"]
@@ -23,12 +23,12 @@ class Position:
     price: Decimal | None
     market_value: Decimal | None  # cents; None without a price
     unrealized: Decimal | None  # market value − cost basis, cents
-    term: str  # "short" or "long" for a sale on the as-of date
+    term: Term  # for a sale on the as-of date
     long_term_on: dt.date
     days_to_long_term: int
     wash_sale_until: dt.date | None = None  # a loss sale now would be a wash sale
     wash_sale_reason: str = ""
-    flags: list[str] = field(default_factory=list)
+    flags: tuple[str, ...] = ()
 
     @property
     def harvestable_loss(self) -> bool:
@@ -58,60 +58,105 @@ def value_positions(
     as_of: dt.date,
     identical: Sequence[Iterable[str]] = (),
 ) -> list[Position]:
-    groups = _group_of([*rules.wash_sale.substantially_identical, *identical])
-    by_group: dict[str, list[Lot]] = defaultdict(list)
-    for lot in lots:
-        by_group[groups.get(lot.asset.upper(), lot.asset.upper())].append(lot)
-
+    """Every lot valued at ``prices`` (or its own price override) on ``as_of``."""
+    washing: dict[str, WashSaleClass] = {
+        klass: rule
+        for klass in ASSET_CLASSES
+        if (rule := getattr(rules.wash_sale.asset_classes, RULE_KEYS[klass])).applies
+    }
+    flagged = set(washing) | {"NFT", "NFT (collectible)"}  # classes that always get a look
+    recent = _recent_purchases(rules, lots, as_of, identical, washing)
+    # Lots share acquisition dates: work out each date's term once.
+    terms: dict[dt.date, tuple[Term, dt.date, int]] = {}
     out: list[Position] = []
     for lot in lots:
         price = lot.price_override if lot.price_override is not None else prices.get(lot.asset)
-        flags: list[str] = []
         if price is None:
             mv = unrealized = None
-            flags.append(f"no price for {lot.asset}")
         else:
-            mv = cents(lot.quantity * price)
+            mv = (lot.quantity * price).quantize(CENT, ROUND_HALF_UP)
             unrealized = mv - lot.cost_basis
-            if price == 0:
-                flags.append("zero price: sell for a token amount to realize the loss")
-        if lot.is_nft:
-            flags.append("NFT: cannot be bought back")
-        wash = getattr(rules.wash_sale.asset_classes, RULE_KEYS[lot.asset_class])
-        until: dt.date | None = None
-        reason = ""
-        if wash.applies:
-            window = dt.timedelta(days=wash.window_days)
-            if as_of - lot.acquired <= window:
-                flags.append(
-                    f"bought within {wash.window_days} days: wash-sale window "
-                    f"until {lot.acquired + window}"
-                )
-            group = by_group[groups.get(lot.asset.upper(), lot.asset.upper())]
-            recent = [o for o in group if o is not lot and as_of - window <= o.acquired <= as_of]
-            if recent and unrealized is not None and unrealized < 0:
-                last = max(recent, key=lambda o: o.acquired)
-                until = last.acquired + window
-                reason = (
-                    f"wash sale: {last.asset} bought {last.acquired} (lot {last.lot_id}); "
-                    f"a loss sale before {until + dt.timedelta(days=1)} would be disallowed"
-                )
-                flags.append(reason)
-        if lot.exclude:
-            flags.append("excluded by you")
-        long_on = long_term_date(lot.acquired, rules)
-        out.append(
-            Position(
-                lot=lot,
-                price=price,
-                market_value=mv,
-                unrealized=unrealized,
-                term="long" if as_of >= long_on else "short",
-                long_term_on=long_on,
-                days_to_long_term=max(0, (long_on - as_of).days),
-                wash_sale_until=until,
-                wash_sale_reason=reason,
-                flags=flags,
+        when = terms.get(lot.acquired)
+        if when is None:
+            long_on = long_term_date(lot.acquired, rules)
+            when = terms[lot.acquired] = (
+                "long" if as_of >= long_on else "short",
+                long_on,
+                max(0, (long_on - as_of).days),
             )
-        )
+        if not price or lot.exclude or lot.asset_class in flagged:  # the few with flags
+            until, reason, flags = _flags(lot, price, unrealized, as_of, washing, recent)
+            out.append(Position(lot, price, mv, unrealized, *when, until, reason, flags))
+        else:
+            out.append(Position(lot, price, mv, unrealized, *when))
     return out
+
+
+Purchases = dict[str, list[Lot]]  # identical-asset group → lots in it
+
+
+def _group_label(groups: dict[str, str], asset: str) -> str:
+    return groups.get(asset.upper(), asset.upper())
+
+
+def _recent_purchases(
+    rules: Rules,
+    lots: Sequence[Lot],
+    as_of: dt.date,
+    identical: Sequence[Iterable[str]],
+    washing: dict[str, WashSaleClass],
+) -> tuple[dict[str, str], Purchases]:
+    """Lots bought inside their class's wash-sale window, by identical-asset group."""
+    groups = _group_of([*rules.wash_sale.substantially_identical, *identical])
+    by_group: Purchases = defaultdict(list)
+    if washing:
+        longest = dt.timedelta(days=max(w.window_days for w in washing.values()))
+        for lot in lots:
+            if as_of - longest <= lot.acquired <= as_of:
+                by_group[_group_label(groups, lot.asset)].append(lot)
+    return groups, by_group
+
+
+def _flags(
+    lot: Lot,
+    price: Decimal | None,
+    unrealized: Decimal | None,
+    as_of: dt.date,
+    washing: dict[str, WashSaleClass],
+    recent: tuple[dict[str, str], Purchases],
+) -> tuple[dt.date | None, str, tuple[str, ...]]:
+    """(wash-sale end, its reason, flags) for a lot with something to say about it."""
+    flags: list[str] = []
+    if price is None:
+        flags.append(f"no price for {lot.asset}")
+    elif price == 0:
+        flags.append("zero price: sell for a token amount to realize the loss")
+    if lot.is_nft:
+        flags.append("NFT: cannot be bought back")
+    until: dt.date | None = None
+    reason = ""
+    wash = washing.get(lot.asset_class)
+    if wash is not None:
+        window = dt.timedelta(days=wash.window_days)
+        if as_of - lot.acquired <= window:
+            flags.append(
+                f"bought within {wash.window_days} days: wash-sale window "
+                f"until {lot.acquired + window}"
+            )
+        groups, by_group = recent
+        others = [
+            o
+            for o in by_group.get(_group_label(groups, lot.asset), [])
+            if o is not lot and as_of - window <= o.acquired
+        ]
+        if others and unrealized is not None and unrealized < 0:
+            last = max(others, key=lambda o: o.acquired)
+            until = last.acquired + window
+            reason = (
+                f"wash sale: {last.asset} bought {last.acquired} (lot {last.lot_id}); "
+                f"a loss sale before {until + dt.timedelta(days=1)} would be disallowed"
+            )
+            flags.append(reason)
+    if lot.exclude:
+        flags.append("excluded by you")
+    return until, reason, tuple(flags)
