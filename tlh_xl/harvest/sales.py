@@ -68,12 +68,18 @@ def sale_amounts(lot: Lot, price: Decimal, fraction: Decimal) -> tuple[Decimal, 
 
 class SaleWriter:
     """Writes sale records in order, each noted against the return the sales before it
-    left (``notes.RunningReturn``). ``inputs`` is this year's return after them."""
+    left (``notes.RunningReturn``). ``inputs`` is this year's return after them.
+
+    A plan can hold tens of thousands of sales, so what is the same for many of them
+    (the rebuy date and caveat of an asset, a date as text) is worked out once.
+    """
 
     def __init__(self, rules: Rules, rp: ResolvedProfile, start: TaxInputs):
         self.rules, self.rp = rules, rp
         self.running = RunningReturn(rules, start)
         self._rebuy: dict[tuple[str, str], tuple[dt.date | None, str]] = {}
+        self._long_term_note: dict[dt.date, str] = {}
+        self._fee_rate = {False: rp.fee_rate, True: rp.fee_rate * 2}  # rebought: two trades
 
     @property
     def inputs(self) -> TaxInputs:
@@ -81,21 +87,27 @@ class SaleWriter:
 
     def sell(self, p: Position, fraction: Decimal) -> Sale:
         lot = p.lot
-        assert p.price is not None
-        qty, proceeds, basis = sale_amounts(lot, p.price, fraction)
+        assert p.price is not None and p.market_value is not None
+        if fraction >= 1:  # the whole lot: its market value is the proceeds
+            qty, proceeds, basis = lot.quantity, p.market_value, lot.cost_basis
+        else:
+            qty, proceeds, basis = sale_amounts(lot, p.price, fraction)
         key = (lot.asset_class, lot.asset)
         rebuy = self._rebuy.get(key)
         if rebuy is None:
             rebuy = self._rebuy[key] = rebuy_date(self.rules, lot, self.rp)
         rebuy_on, rebuy_note = rebuy
-        fees = cents(self.rp.fee_rate * proceeds * (2 if rebuy_on is not None else 1))
+        fees = cents(self._fee_rate[rebuy_on is not None] * proceeds)
         gain = proceeds - basis
         short = p.term == "short"
         notes = [self.running.add(short, gain)]
         if qty < lot.quantity:
             notes.append(f"sell {qty.normalize():f} of {lot.quantity.normalize():f}")
         if short:
-            notes.append(f"turns long-term on {p.long_term_on}")
+            when = self._long_term_note.get(p.long_term_on)
+            if when is None:
+                when = self._long_term_note[p.long_term_on] = f"turns long-term on {p.long_term_on}"
+            notes.append(when)
         if p.price == 0:
             notes.append(
                 "worthless: sell or exchange it for a token amount; "
