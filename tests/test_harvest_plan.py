@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,7 +14,9 @@ from hypothesis import strategies as st
 from tlh_xl import FILING_STATUSES, InputError, compute_tax, load_rules
 from tlh_xl.harvest import SALE_COLUMNS, Profile, plan_harvest
 from tlh_xl.harvest.optimizer import Candidate
+from tlh_xl.money import cents, format_usd
 from tlh_xl.samples import JANE_LOTS, JANE_PRICES, JANE_PROFILE
+from tlh_xl.tax.compute import TaxInputs, evaluate
 
 from .bruteforce import Brute
 from .conftest import RULES
@@ -115,6 +118,35 @@ def _reconciles(plan, rules, profile_args) -> None:
     )
     for row in sales.itertuples():
         assert row.proceeds - row.cost_basis == row.gain_loss
+    _notes_agree(plan, rules, profile_args)
+
+
+def _notes_agree(plan, rules, profile_args) -> None:
+    """Each loss sale's note tells what it does to the return the sales before it left:
+    the tax it saves, or, past the loss limit, that it only carries forward."""
+    running = TaxInputs(
+        profile_args["filing_status"],
+        Decimal(profile_args["ordinary_income"]),
+        Decimal(profile_args.get("st_gain", 0)),
+        Decimal(profile_args.get("lt_gain", 0)),
+    )
+    for sale in plan.sale_records:
+        short = sale.term == "Short-term"
+        after = replace(
+            running,
+            st_gain=running.st_gain + (sale.gain_loss if short else 0),
+            lt_gain=running.lt_gain + (0 if short else sale.gain_loss),
+        )
+        e0, e1 = evaluate(rules, running), evaluate(rules, after)
+        if sale.gain_loss < 0:
+            saved = cents(e0.total_tax - e1.total_tax)
+            if "no tax saved this year" in sale.note:
+                assert saved == 0
+                assert e1.carryforward_out - e0.carryforward_out == -sale.gain_loss
+                assert f"carries {format_usd(-sale.gain_loss)} forward" in sale.note
+            else:
+                assert f"saves {format_usd(saved)} this year" in sale.note
+        running = after
 
 
 # --- Optimality against exhaustive search, through plan_harvest -----------------------
