@@ -125,10 +125,7 @@ def _notes_agree(plan, rules, profile_args) -> None:
     """Each loss sale's note tells what it does to the return the sales before it left:
     the tax it saves, or, past the loss limit, that it only carries forward."""
     running = TaxInputs(
-        profile_args["filing_status"],
-        Decimal(profile_args["ordinary_income"]),
-        Decimal(profile_args.get("st_gain", 0)),
-        Decimal(profile_args.get("lt_gain", 0)),
+        **{k: v if k == "filing_status" else Decimal(str(v)) for k, v in profile_args.items()}
     )
     for sale in plan.sale_records:
         short = sale.term == "Short-term"
