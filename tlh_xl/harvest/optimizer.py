@@ -49,6 +49,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import accumulate, combinations, pairwise
+from operator import attrgetter, eq
 from typing import Literal
 
 from ..money import ZERO
@@ -87,12 +88,14 @@ class _Ladder:
     def __init__(self, items: Iterable[Candidate]):
         given = list(items)  # in key order
         eff = [c.cost / c.loss for c in given]
-        order = sorted(range(len(given)), key=lambda i: -given[i].loss)
-        order.sort(key=eff.__getitem__)  # stable: by eff, then larger loss, then key
+        order = sorted(range(len(given)), key=eff.__getitem__)
+        ranked = [eff[i] for i in order]
+        if any(map(eq, ranked, ranked[1:])):  # ties (as with no fees): larger loss first
+            order.sort(key=lambda i: (eff[i], -given[i].loss))  # stable: then by key
         self.items = [given[i] for i in order]
         self.eff = [eff[i] for i in order]
-        self.loss = [ZERO, *accumulate(c.loss for c in self.items)]
-        self.cost = [ZERO, *accumulate(c.cost for c in self.items)]
+        self.loss: list[Decimal] = [ZERO, *accumulate(map(attrgetter("loss"), self.items))]
+        self.cost: list[Decimal] = [ZERO, *accumulate(map(attrgetter("cost"), self.items))]
         self.total = self.loss[-1]
 
     def cost_at(self, amount: Decimal) -> Decimal:
