@@ -1,9 +1,9 @@
 """``plan_harvest``: from a profile, lots and prices to the sales, positions and summary.
 
-Data flows one way: inputs are validated (``inputs``), lots valued (``positions``), the
-optimizer picks amounts (``optimizer``), and this module turns its fractions into sale
-records rounded to cents. The summary is then recomputed from those records with
-``compute_tax``, so it reconciles with them exactly.
+Data flows one way: inputs are validated (``inputs``, ``lots``), lots valued
+(``positions``), the optimizer picks amounts (``optimizer``), and this module turns its
+fractions into sale records rounded to cents (``sales``, ``notes``). The summary is then
+recomputed from those records with ``compute_tax``, so it reconciles with them exactly.
 """
 
 from __future__ import annotations
