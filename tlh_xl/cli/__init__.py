@@ -102,6 +102,11 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="RATE",
         help="expected inflation as a fraction (default 0.025)",
     )
+    rnew.add_argument(
+        "--extends",
+        action="store_true",
+        help="write only what changes, with 'extends: FROM'; the rest is inherited",
+    )
     rnew.add_argument("--jurisdiction", default="us")
     rnew.add_argument("--force", action="store_true", help="replace an existing file")
     rnew.set_defaults(func=cmd_rules_new)

@@ -40,6 +40,8 @@ def cmd_rules_show(args: argparse.Namespace) -> int:
     rules = load_rules(args.year, args.jurisdiction, rules_dir=args.rules_dir)
     warn_projected(rules)
     print(f"# {rules.describe()}  {rules.path}")
+    for parent in rules.inherits_from:
+        print(f"#   extends {parent}")
     data = rules.model_dump(exclude={"notes"})
     for section, body in data.items():
         if not isinstance(body, dict):
@@ -72,7 +74,8 @@ def cmd_rules_check(args: argparse.Namespace) -> int:
                 "status: official and last_verified"
             )
         else:
-            print(f"{name}: ok ({rules.describe()}, verified {rules.last_verified})")
+            extends = "".join(f", extends {p}" for p in rules.inherits_from)
+            print(f"{name}: ok ({rules.describe()}, verified {rules.last_verified}{extends})")
     return 2 if failed else 0
 
 
@@ -91,7 +94,7 @@ def cmd_rules_new(args: argparse.Namespace) -> int:
     from decimal import InvalidOperation
 
     from ..errors import InputError, RulesError
-    from ..rulebook.authoring import dump_rules, project
+    from ..rulebook.authoring import dump_extending, dump_rules, project
     from ..rulebook.store import load_rules, writable_rules_dir
 
     try:
@@ -115,10 +118,13 @@ def cmd_rules_new(args: argparse.Namespace) -> int:
         from ..rulebook.schema import rules_json_schema_text
 
         schema.write_text(rules_json_schema_text(), encoding="utf-8")
-    target.write_text(dump_rules(projected), encoding="utf-8")
+    text = dump_extending(source, projected) if args.extends else dump_rules(projected)
+    target.write_text(text, encoding="utf-8")
     print(f"wrote {target}")
     rate = format((inflation * 100).normalize(), "f")
     print(f"  projected from {source.path} with {rate}% inflation; status: projected")
+    if args.extends:
+        print(f"  it lists only what changes and inherits the rest (extends: {args.source})")
     print(f"  next: replace the indexed amounts with the IRS Revenue Procedure for {args.year},")
     print(f"  run '{PROG} rules check {target}' and '{PROG} rules diff {args.source} {target}',")
     print("  then set status: official and last_verified to the date you checked.")

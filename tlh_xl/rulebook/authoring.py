@@ -19,7 +19,7 @@ from ..filing_status import FILING_STATUSES
 from .loader import parse_rules_text
 from .model import Indexing, Rules
 
-__all__ = ["diff_rules", "dump_rules", "project"]
+__all__ = ["diff_rules", "dump_extending", "dump_rules", "project"]
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../schema.json"
 
@@ -140,23 +140,65 @@ def _lines(value: Any, indent: int) -> list[str]:
     return out
 
 
+def _yaml_text(head: list[str], data: dict[str, Any]) -> str:
+    body: list[str] = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            body.append("")
+        body += _lines({key: value}, 0)
+    return "\n".join(head + body) + "\n"
+
+
 def dump_rules(rules: Rules) -> str:
     """The rule file as YAML, laid out like the shipped ones; it loads back equal."""
-    data = rules.model_dump(mode="python")
     head = [
         SCHEMA_LINE,
         f"# {rules.jurisdiction.upper()} federal rules for tax year {rules.year} "
         f"({rules.status}). Thresholds are taxable income at which each rate starts.",
     ]
-    body: list[str] = []
-    for key, value in data.items():
-        if isinstance(value, dict):
-            body.append("")
-            body += _lines({key: value}, 0)
-        else:
-            body += _lines({key: value}, 0)
-    text = "\n".join(head + body) + "\n"
+    text = _yaml_text(head, rules.model_dump(mode="python"))
     parse_rules_text(text, "<generated>")  # never write a file the loader would refuse
+    return text
+
+
+_SAME = object()
+
+
+def _changes(base: Any, new: Any) -> Any:
+    """The part of ``new`` that differs from ``base`` (``_SAME`` if nothing does)."""
+    if isinstance(base, dict) and isinstance(new, dict):
+        out = {k: c for k, v in new.items() if (c := _changes(base.get(k), v)) is not _SAME}
+        return out or _SAME
+    return _SAME if base == new else new
+
+
+def dump_extending(parent: Rules, rules: Rules) -> str:
+    """``rules`` as a file that ``extends`` ``parent`` and lists only what differs.
+
+    Each section that changes restates its ``reference``. The text is checked to load
+    back equal to ``rules`` before it is returned.
+    """
+    base, full = parent.model_dump(mode="python"), rules.model_dump(mode="python")
+    data: dict[str, Any] = {"extends": parent.year}
+    data |= {key: full[key] for key in ("year", "status", "last_verified")}
+    for key, value in full.items():
+        if key in data:
+            continue
+        changed = _changes(base[key], value)
+        if changed is _SAME:
+            continue
+        if isinstance(changed, dict) and "reference" in value:
+            changed = {"reference": value["reference"], **changed}
+        data[key] = changed
+    head = [
+        SCHEMA_LINE,
+        f"# {rules.jurisdiction.upper()} federal rules for tax year {rules.year} "
+        f"({rules.status}): what changed from {parent.year}; the rest is {parent.year}'s.",
+    ]
+    text = _yaml_text(head, data)
+    again = parse_rules_text(text, "<generated>", parent=parent)
+    if again.model_dump() != full:
+        raise AssertionError("the file written would not load back equal")  # a bug here
     return text
 
 

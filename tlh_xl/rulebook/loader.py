@@ -5,10 +5,21 @@ tree first so that we know the line of every key, refuse duplicate keys (PyYAML 
 silently keep the last), and turn every float literal into a ``Decimal`` built from its
 text, so ``0.22`` is exactly 0.22. Pydantic then validates the data against
 ``model.Rules``; each of its errors is mapped back to ``file:line key.path: message``.
+
+A file may say ``extends: 2025`` and give only what changed. The file it extends is the
+same jurisdiction's ``2025.yaml`` next to it, or else the one on the rules search path.
+Mappings merge key by key, and anything else a file gives (a list of thresholds, a
+number) replaces the inherited value whole. The merged data is then validated like a
+fully written file, so the two load equal, and an error in an inherited value names the
+file and line it came from. A file that extends another still states its own ``year``,
+``status`` and ``last_verified``, and each section it changes restates its
+``reference``: the source of the new figures.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,6 +33,8 @@ from .model import Rules
 __all__ = ["parse_rules_file", "parse_rules_text", "read_yaml_with_lines"]
 
 KeyPath = tuple[str | int, ...]
+Origins = dict[KeyPath, tuple[str, int]]  # key path → (file, line) it was given on
+ParentFinder = Callable[[str, int], Path]  # (jurisdiction, year) → rule file
 
 
 class _DecimalSafeLoader(yaml.SafeLoader):
@@ -98,11 +111,11 @@ def read_yaml_with_lines(text: str, where: str) -> tuple[Any, dict[KeyPath, int]
     return data, lines
 
 
-def _line_for(loc: KeyPath, lines: dict[KeyPath, int]) -> int:
+def _origin(loc: KeyPath, origins: Origins) -> tuple[str, int]:
     for end in range(len(loc), -1, -1):
-        if loc[:end] in lines:
-            return lines[loc[:end]]
-    return 1
+        if loc[:end] in origins:
+            return origins[loc[:end]]
+    return origins.get((), ("<rules>", 1))
 
 
 def _message(error: dict[str, Any]) -> str:
@@ -124,29 +137,143 @@ def _clean_loc(loc: tuple[Any, ...]) -> KeyPath:
     return tuple(p for p in loc if isinstance(p, int) or not str(p).startswith("function-"))
 
 
-def parse_rules_text(text: str, where: str = "<rules>", path: Path | None = None) -> Rules:
-    """Validate rule-file text. Raises ``RulesError`` with ``where:line key.path: message``."""
+# --- extends ---------------------------------------------------------------------------
+
+OWN_KEYS = ("year", "status", "last_verified")  # never inherited
+
+
+@dataclass(frozen=True)
+class _Source:
+    data: dict[str, Any]
+    origins: Origins
+    files: tuple[Path, ...]  # the files it inherits from, nearest first
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _check_extending(data: dict[str, Any], lines: dict[KeyPath, int], where: str) -> int:
+    """The year a file extends, after checking what such a file must still state."""
+    line = lines.get(("extends",), 1)
+    base = data["extends"]
+    if isinstance(base, bool) or not isinstance(base, int):
+        raise RulesError(
+            f"{where}:{line} extends: expected the tax year this file builds on, "
+            f"such as 2025, got {base!r}"
+        )
+    for key in OWN_KEYS:
+        if key not in data:
+            raise RulesError(
+                f"{where}:1 {key}: missing (a file that extends another states its own {key})"
+            )
+    year = data["year"]
+    if isinstance(year, int) and not isinstance(year, bool) and base >= year:
+        raise RulesError(f"{where}:{line} extends: {base} is not before {year}")
+    for section, body in data.items():
+        if isinstance(body, dict) and set(body) - {"reference"} and "reference" not in body:
+            raise RulesError(
+                f"{where}:{lines.get((section,), 1)} {section}.reference: missing (this file "
+                f"changes {section}, so it cites the source of its new figures)"
+            )
+    return base
+
+
+def _search_path_finder(jurisdiction: str, year: int) -> Path:
+    from .store import find_rule_file  # the store reads files through this module
+
+    return find_rule_file(year, jurisdiction).path
+
+
+def _parent_file(
+    path: Path | None, jurisdiction: str, year: int, find: ParentFinder, at: str
+) -> Path:
+    if path is not None:
+        sibling = path.parent / f"{year}.yaml"
+        if sibling.is_file():
+            return sibling
+    try:
+        return find(jurisdiction, year)
+    except RulesError:
+        raise RulesError(
+            f"{at} extends: no rule file {jurisdiction}/{year}.yaml next to this file "
+            "or on the rules search path"
+        ) from None
+
+
+def _read_source(
+    text: str, where: str, path: Path | None, parent: Rules | None, find: ParentFinder
+) -> _Source:
     data, lines = read_yaml_with_lines(text, where)
     if not isinstance(data, dict):
         raise RulesError(f"{where}:1 (top level): expected a mapping of rule sections")
-    try:
-        rules = Rules.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = _clean_loc(tuple(first["loc"]))
-        line = _line_for(loc, lines)
-        raise RulesError(f"{where}:{line} {_dotted(loc)}: {_message(dict(first))}") from None
-    rules._path = path
-    return rules
+    origins: Origins = {key: (where, line) for key, line in lines.items()}
+    if "extends" not in data:
+        return _Source(data, origins, ())
+    year = _check_extending(data, lines, where)
+    at = f"{where}:{lines.get(('extends',), 1)}"
+    jurisdiction = str(data.get("jurisdiction") or (path.parent.name if path else "us"))
+    if parent is not None:
+        base = _Source(parent.model_dump(mode="python"), {}, parent.inherits_from)
+        base_files: tuple[Path, ...] = (parent.path,) if parent.path else ()
+    else:
+        parent_path = _parent_file(path, jurisdiction, year, find, at)
+        base = _read_file(parent_path, find)
+        base_files = (parent_path,)
+    if base.data.get("year") != year:
+        raise RulesError(f"{at} extends: {base_files[0] if base_files else year} is not {year}")
+    if base.data.get("jurisdiction") != jurisdiction:
+        raise RulesError(
+            f"{at} extends: {base.data.get('jurisdiction')} rules, not {jurisdiction} ones"
+        )
+    merged = _merge(base.data, {k: v for k, v in data.items() if k != "extends"})
+    return _Source(merged, {**base.origins, **origins}, base_files + base.files)
 
 
-def parse_rules_file(path: Path | str) -> Rules:
-    """Read and validate one rule file."""
-    path = Path(path)
+def _read_file(path: Path, find: ParentFinder) -> _Source:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise RulesError(f"{path}: no such rule file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RulesError(f"{path}: cannot read: {exc}") from None
-    return parse_rules_text(text, _where(path), path)
+    return _read_source(text, _where(path), path, None, find)
+
+
+def _validate(source: _Source, path: Path | None) -> Rules:
+    try:
+        rules = Rules.model_validate(source.data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = _clean_loc(tuple(first["loc"]))
+        where, line = _origin(loc, source.origins)
+        raise RulesError(f"{where}:{line} {_dotted(loc)}: {_message(dict(first))}") from None
+    rules._path = path
+    rules._inherits_from = source.files
+    return rules
+
+
+def parse_rules_text(
+    text: str,
+    where: str = "<rules>",
+    path: Path | None = None,
+    parent: Rules | None = None,
+) -> Rules:
+    """Validate rule-file text. Raises ``RulesError`` with ``where:line key.path: message``.
+
+    ``parent`` is the rules an ``extends`` refers to, for text not (yet) in a folder;
+    otherwise the file is looked up next to ``path``, then on the rules search path.
+    """
+    return _validate(_read_source(text, where, path, parent, _search_path_finder), path)
+
+
+def parse_rules_file(path: Path | str, find_parent: ParentFinder | None = None) -> Rules:
+    """Read and validate one rule file (and any file it extends)."""
+    path = Path(path)
+    return _validate(_read_file(path, find_parent or _search_path_finder), path)

@@ -279,11 +279,17 @@ class Rules(_Strict):
     cost_basis: CostBasis
 
     _path: Path | None = PrivateAttr(default=None)
+    _inherits_from: tuple[Path, ...] = PrivateAttr(default=())
 
     @property
     def path(self) -> Path | None:
         """The file these rules were loaded from, if any."""
         return self._path
+
+    @property
+    def inherits_from(self) -> tuple[Path, ...]:
+        """The files this one extends (``extends: 2025``), nearest first."""
+        return self._inherits_from
 
     @property
     def deadline_date(self) -> dt.date:

@@ -9,23 +9,74 @@ validates and completes as you type. Regenerate after changing the model:
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
+from .loader import OWN_KEYS
 from .model import Rules
 
 __all__ = ["rules_json_schema", "rules_json_schema_text"]
 
+_REF = "#/$defs/"
+
+
+def _partial_ref(node: dict[str, Any]) -> dict[str, Any]:
+    """A property's schema in a file that extends another: mappings may be partial."""
+    if "$ref" in node:
+        return {**node, "$ref": _REF + "Partial" + node["$ref"].removeprefix(_REF)}
+    if "anyOf" in node:
+        return {**node, "anyOf": [_partial_ref(n) for n in node["anyOf"]]}
+    return node  # lists and scalars replace the inherited value whole: full schema
+
+
+def _partial(node: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(node)
+    out.pop("required", None)
+    if "properties" in out:
+        out["properties"] = {k: _partial_ref(v) for k, v in out["properties"].items()}
+    return out
+
 
 def rules_json_schema() -> dict[str, Any]:
-    schema = Rules.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "tlh-xl rule file"
-    schema["description"] = (
-        "One jurisdiction's tax rules for one year (rules/<jurisdiction>/<year>.yaml). "
-        "Every section cites its legal source under 'reference'."
-    )
-    return schema
+    """The full file's schema, or, when the file says ``extends``, the schema of a file
+    that gives only what changed (see ``loader``)."""
+    full = Rules.model_json_schema()
+    defs: dict[str, Any] = full.pop("$defs")
+    description = full.pop("description", None)
+    partial_defs = {"Partial" + name: _partial(body) for name, body in defs.items()}
+    extending = _partial(full)
+    extending["properties"] = {
+        "extends": {
+            "type": "integer",
+            "description": "The tax year this file builds on; what it does not give is "
+            "inherited from that year's file.",
+        },
+        **extending["properties"],
+    }
+    extending["required"] = ["extends", *OWN_KEYS]
+    # A section a file changes restates its sources.
+    extending["properties"] = {
+        key: {"allOf": [value, {"anyOf": [{"required": ["reference"]}, {"maxProperties": 0}]}]}
+        if value.get("$ref", "").startswith(_REF + "Partial")
+        and "reference" in defs[value["$ref"].removeprefix(_REF + "Partial")]["properties"]
+        else value
+        for key, value in extending["properties"].items()
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "tlh-xl rule file",
+        "description": (
+            "One jurisdiction's tax rules for one year (rules/<jurisdiction>/<year>.yaml). "
+            "Every section cites its legal source under 'reference'. A file with "
+            "'extends: YEAR' gives only what changed from that year."
+            + (f" {description}" if description else "")
+        ),
+        "$defs": {**defs, **partial_defs},
+        "if": {"required": ["extends"]},
+        "then": extending,
+        "else": full,
+    }
 
 
 def rules_json_schema_text() -> str:

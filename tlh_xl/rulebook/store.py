@@ -107,7 +107,7 @@ def list_rule_files(rules_dir: str | os.PathLike[str] | None = None) -> list[Rul
     return sorted(found.values(), key=lambda s: (s.jurisdiction, s.year))
 
 
-_cache: dict[Path, tuple[float, Rules]] = {}
+_cache: dict[Path, tuple[tuple[float, ...], Rules]] = {}
 
 
 def load_rules(
@@ -122,15 +122,23 @@ def load_rules(
         raise RulesError(f"tax year: expected a year such as 2025, got {year!r}") from None
     source = find_rule_file(year_int, jurisdiction, rules_dir)
     path = source.path.resolve()
-    mtime = path.stat().st_mtime
     cached = _cache.get(path)
-    if cached is not None and cached[0] == mtime:
+    if cached is not None and cached[0] == _mtimes(cached[1]):
         return cached[1]
-    rules = parse_rules_file(source.path)
+    rules = parse_rules_file(source.path, lambda j, y: find_rule_file(y, j, rules_dir).path)
     if rules.year != year_int or rules.jurisdiction != jurisdiction:
         raise RulesError(
             f"{source.path}:1 year: the file says {rules.jurisdiction} {rules.year} "
             f"but its name says {jurisdiction} {year_int}"
         )
-    _cache[path] = (mtime, rules)
+    _cache[path] = (_mtimes(rules), rules)
     return rules
+
+
+def _mtimes(rules: Rules) -> tuple[float, ...]:
+    """When the file and those it extends last changed: a cached load is stale otherwise."""
+    files = (rules.path, *rules.inherits_from) if rules.path else rules.inherits_from
+    try:
+        return tuple(f.stat().st_mtime for f in files)
+    except OSError:
+        return ()
