@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 from pathlib import Path
@@ -17,6 +16,7 @@ from tlh_xl.rulebook.authoring import dump_extending
 from tlh_xl.rulebook.schema import rules_json_schema
 
 from .conftest import RULES
+from .test_rules_schema import _plain
 
 # Sibling files resolve first, so these tests never reach the user's own rules folder.
 DELTA_2027 = """\
@@ -162,14 +162,6 @@ def test_an_error_in_an_inherited_value_names_the_parents_line(tmp_path: Path) -
     (folder / "2027.yaml").write_text(DELTA_2027, encoding="utf-8")
     with pytest.raises(RulesError, match=rf"^{parent}:{line} niit\.rate: "):
         parse_rules_file(folder / "2027.yaml")
-
-
-def _plain(value):  # YAML dates → ISO text, as a JSON validator sees them
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def test_the_schema_accepts_a_file_of_changes_and_keeps_its_rules() -> None:
