@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -40,6 +41,7 @@ DATES = st.sampled_from(
         dt.date(2025, 11, 30),
         dt.date(2025, 12, 2),  # after the as-of date
         dt.datetime(2025, 3, 1, 15, 30),
+        pd.Timestamp("2025-03-01 15:30"),
         "2025-03-01",
         "March 1",
         None,
@@ -84,7 +86,9 @@ def lot_records(draw):
         "asset": st.sampled_from(["BTC", " ETH", "SOL "]),
         "asset_class": st.sampled_from(["Crypto", "NFT", "Security"]),
         "wallet": st.sampled_from(["Coinbase", " Ledger ", "", None]),
-        "acquired": st.sampled_from([dt.date(2024, 2, 29), dt.datetime(2025, 3, 1, 9)]),
+        "acquired": st.sampled_from(
+            [dt.date(2024, 2, 29), dt.datetime(2025, 3, 1, 9), pd.Timestamp("2025-11-30 23:59")]
+        ),
         "quantity": st.sampled_from([Decimal("1.5"), 3, 0.1, 2.5e12]),
         "cost_basis": st.sampled_from([Decimal("0"), Decimal("100.25"), 7, 0.3]),
         "tx_id": st.sampled_from(["0xab", "", None]),
@@ -197,8 +201,6 @@ def careful_pass_forbidden(monkeypatch):
 
 
 def test_dicts_and_frames_take_the_columnar_pass(careful_pass_forbidden) -> None:
-    import pandas as pd
-
     rows = [
         {
             "lot_id": f"L{i}",
@@ -213,8 +215,11 @@ def test_dicts_and_frames_take_the_columnar_pass(careful_pass_forbidden) -> None
         for i in range(50)
     ]
     from_dicts = parse_lots(rows, AS_OF)
-    from_frame = parse_lots(pd.DataFrame(rows), AS_OF)
+    frame = pd.DataFrame(rows)
+    from_frame = parse_lots(frame, AS_OF)
     assert from_dicts == from_frame
+    frame["acquired"] = pd.to_datetime(frame["acquired"])  # Timestamps, as read_csv gives
+    assert parse_lots(frame, AS_OF) == from_dicts
     assert from_dicts[3].cost_basis == Decimal("1003.25") and from_dicts[3].row == 3
 
 

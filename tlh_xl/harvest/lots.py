@@ -151,8 +151,9 @@ def _dates(column: list[Any]) -> list[dt.date]:
     types = _types(column)
     if types <= {dt.date}:
         return column
-    if types <= {dt.date, dt.datetime}:  # openpyxl reads date cells as datetimes
-        return [v if type(v) is dt.date else v.date() for v in column]
+    if all(issubclass(t, dt.date) for t in types):
+        # openpyxl reads date cells as datetimes, pandas gives Timestamps: the day counts.
+        return [v.date() if isinstance(v, dt.datetime) else v for v in column]
     raise _Unusual
 
 
