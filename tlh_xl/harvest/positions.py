@@ -106,7 +106,7 @@ def _recent_purchases(
     identical: Sequence[Iterable[str]],
     washing: dict[str, WashSaleClass],
 ) -> tuple[dict[str, str], Purchases]:
-    """Lots bought inside their class's wash-sale window, by identical-asset group."""
+    """Lots bought inside the longest wash-sale window, by identical-asset group."""
     groups = _group_of([*rules.wash_sale.substantially_identical, *identical])
     by_group: Purchases = defaultdict(list)
     if washing:
