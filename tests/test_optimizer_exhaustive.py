@@ -72,3 +72,70 @@ def test_optimizer_matches_exhaustive_search(case) -> None:
     # and the optimizer's claimed value is real:
     fr = tuple(plan.fractions.get(c.key, Decimal(0)) for c in lots)
     assert abs(Brute(rules, base, cv, lots).f(fr) - plan.objective) < Decimal("0.000001")
+
+
+# --- Many NFTs: the branch and bound against every subset ------------------------------
+
+
+@st.composite
+def many_nfts(draw):
+    """11–13 NFTs at a loss (more than the old exhaustive limit of ten), with fees high
+    enough that which of them to sell is a real choice."""
+    m = draw(st.integers(min_value=11, max_value=13))
+    rate = draw(st.sampled_from([Decimal("0.02"), Decimal("0.08"), Decimal("0.2")]))
+    lots = [
+        Candidate(
+            i,
+            draw(st.sampled_from(["short", "long"])),
+            draw(cents(Decimal("200"), Decimal("15000"))),
+            draw(cents(Decimal("1"), Decimal("20000"))) * rate,
+            False,
+        )
+        for i in range(m)
+    ]
+    base = TaxInputs(
+        filing_status=draw(st.sampled_from(FILING_STATUSES)),
+        ordinary_income=draw(
+            st.sampled_from([Decimal(30_000), Decimal(150_000), Decimal(600_000)])
+        ),
+        st_gain=draw(cents(0, 40000)),
+        lt_gain=draw(cents(0, 60000)),
+    )
+    cv = draw(st.sampled_from([Decimal(0), Decimal("0.1")]))
+    return draw(st.sampled_from(sorted(RULES))), base, cv, lots
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(many_nfts())
+def test_the_best_set_of_many_nfts_is_found(case) -> None:
+    year, base, cv, lots = case
+    rules = RULES[year]
+    plan = optimize(rules, base, cv, lots)
+    brute = Brute(rules, base, cv, lots)
+    assert plan.exact and plan.gap is None
+    assert abs(plan.objective - brute.best()) <= Decimal("0.01")
+    fr = tuple(plan.fractions.get(c.key, Decimal(0)) for c in lots)
+    assert set(fr) <= {Decimal(0), Decimal(1)}  # all or nothing
+    assert abs(brute.f(fr) - plan.objective) < Decimal("0.000001")
+
+
+def test_a_search_stopped_early_says_how_far_from_the_best_it_can_be(monkeypatch) -> None:
+    import tlh_xl.harvest.optimizer as optimizer_module
+
+    rules = RULES[2025]
+    # 2,000 of short-term gains and 12 NFTs of 900–1,450 of loss, each costing a tenth of
+    # its loss to sell: only some are worth selling, and which is a knapsack choice.
+    base = TaxInputs("single", Decimal(150_000), st_gain=Decimal(2_000))
+    lots = [
+        Candidate(i, "short", Decimal(900 + 50 * i), Decimal(90 + 5 * i) + i % 3, False)
+        for i in range(12)
+    ]
+    best = Brute(rules, base, Decimal(0), lots).best()
+    assert optimize(rules, base, Decimal(0), lots).objective == best
+    monkeypatch.setattr(optimizer_module, "MAX_NFT_NODES", 3)
+    stopped = optimize(rules, base, Decimal(0), lots)
+    assert not stopped.exact and stopped.gap is not None
+    fr = tuple(stopped.fractions.get(c.key, Decimal(0)) for c in lots)
+    real = Brute(rules, base, Decimal(0), lots).f(fr)
+    assert abs(real - stopped.objective) < Decimal("0.000001")  # a real plan
+    assert best - stopped.objective <= stopped.gap  # and the promise holds

@@ -34,8 +34,17 @@ Method
    gradient found on the kink lines. On each line the tax is linear between consecutive
    kinks, and the best point of a linear function minus a convex one is found by binary
    search.
-4. **NFTs are all or nothing.** Subsets of NFT loss lots are enumerated (after dropping
-   dominated subsets); each subset shifts the base and the same search runs.
+4. **NFTs are all or nothing: branch and bound.** Which NFTs to sell is a knapsack-like
+   choice. Relaxing it (treating the undecided NFTs as divisible lots) gives a problem
+   the steps above solve exactly, and its optimum bounds every plan that decides those
+   NFTs either way. The optimum sells at most one lot per term in part; if no NFT is
+   among them, the relaxation is a real plan and the best of its branch. Otherwise the
+   search branches on that NFT (sold / kept), always expanding the branch with the
+   highest bound, so the first real plan it reaches is the optimum. NFTs that cost
+   nothing to sell are always sold (more loss never raises the tax). After
+   ``MAX_NFT_NODES`` relaxations the search stops with the best real plan found and the
+   highest open bound, and says how far from the optimum the plan can be. (Trial runs
+   of 12 to 80 NFTs in a tight choice needed at most 269 relaxations.)
 
 Cost is about (number of kink constants)² tax evaluations plus O(log n) per search, so a
 100,000-lot portfolio costs little more than sorting it. All arithmetic is ``Decimal``.
@@ -44,11 +53,13 @@ Optimality is tested against exhaustive search on small portfolios.
 
 from __future__ import annotations
 
+import copy
+import heapq
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from itertools import accumulate, combinations, pairwise
+from itertools import accumulate, pairwise
 from operator import attrgetter, eq
 from typing import Literal
 
@@ -59,7 +70,7 @@ from ..tax.compute import TaxInputs, evaluate
 __all__ = ["Candidate", "Solution", "optimize"]
 
 Term = Literal["short", "long"]
-MAX_NFT_SUBSETS = 1024
+MAX_NFT_NODES = 500  # relaxations solved before the NFT search settles for a bound
 
 
 @dataclass(slots=True)  # built once per lot: slots, not frozen, for speed
@@ -80,6 +91,7 @@ class Solution:
     loss_long: Decimal
     objective: Decimal  # F relative to harvesting nothing
     exact: bool
+    gap: Decimal | None = None  # when not exact: how much better a plan could still be
 
 
 class _Ladder:
@@ -97,6 +109,33 @@ class _Ladder:
         self.loss: list[Decimal] = [ZERO, *accumulate(map(attrgetter("loss"), self.items))]
         self.cost: list[Decimal] = [ZERO, *accumulate(map(attrgetter("cost"), self.items))]
         self.total = self.loss[-1]
+
+    def plus(self, extra: Sequence[Candidate]) -> _Ladder:
+        """This ladder with a few more lots (the open NFTs of a branch-and-bound node).
+
+        Each is inserted at its place by cost per dollar of loss, and the prefix sums are
+        redone from the first place that changed: no new sort of the whole ladder."""
+        if not extra:
+            return self
+        out = copy.copy(self)
+        items, eff = list(self.items), list(self.eff)
+        first = len(items)  # the prefix sums before this place are unchanged
+        for c in extra:
+            at = bisect_right(eff, c.cost / c.loss)
+            items.insert(at, c)
+            eff.insert(at, c.cost / c.loss)
+            first = min(first, at)
+        out.items, out.eff = items, eff
+        out.loss = (
+            self.loss[: first + 1]
+            + list(accumulate(map(attrgetter("loss"), items[first:]), initial=self.loss[first]))[1:]
+        )
+        out.cost = (
+            self.cost[: first + 1]
+            + list(accumulate(map(attrgetter("cost"), items[first:]), initial=self.cost[first]))[1:]
+        )
+        out.total = out.loss[-1]
+        return out
 
     def cost_at(self, amount: Decimal) -> Decimal:
         if amount <= 0:
@@ -316,17 +355,90 @@ def _solve_divisible(
     return best
 
 
-def _nft_subsets(nfts: Sequence[Candidate]) -> tuple[list[tuple[Candidate, ...]], bool]:
-    """Subsets of NFT lots to try; drops a subset dominated by another (less loss, more cost)."""
-    free = tuple(c for c in nfts if c.cost == 0)  # selling costs nothing: never worse to sell
-    costly = [c for c in nfts if c.cost > 0]
-    subsets: list[tuple[Candidate, ...]] = []
-    exact = 2 ** len(costly) <= MAX_NFT_SUBSETS
-    pool = costly if exact else sorted(costly, key=lambda c: c.cost / c.loss)[:10]
-    for size in range(len(pool) + 1):
-        for combo in combinations(pool, size):
-            subsets.append(free + combo)
-    return subsets, exact
+@dataclass(frozen=True)
+class _Node:
+    """NFT choices made so far (``sold``), and those still open."""
+
+    sold: tuple[Candidate, ...]
+    open: tuple[Candidate, ...]
+
+
+@dataclass(frozen=True)
+class _Relaxed:
+    """A node solved with its open NFTs treated as divisible: an upper bound on every
+    plan below it, and that plan itself when no open NFT comes out in part."""
+
+    value: Decimal  # F relative to harvesting nothing
+    ls: Decimal  # ladder amounts (divisible lots and the open NFTs)
+    ll: Decimal
+    fractions: dict[int, Decimal]
+    partial: Candidate | None  # an open NFT the relaxation sells only in part
+
+
+class _NftSearch:
+    """Branch and bound over the NFTs (all or nothing), with exact relaxations as bounds."""
+
+    def __init__(self, rules: Rules, base: TaxInputs, cv: Decimal, short: _Ladder, long: _Ladder):
+        self.rules, self.base, self.cv = rules, base, cv
+        self.short, self.long = short, long
+        self.origin = max(_Search(rules, base, cv, _Ladder([]), _Ladder([])).g(ZERO, ZERO))
+
+    def solve(self, node: _Node) -> _Relaxed:
+        ns = _loss(c for c in node.sold if c.term == "short")
+        nl = _loss(c for c in node.sold if c.term == "long")
+        cost = sum((c.cost for c in node.sold), ZERO)
+        shifted = replace(self.base, st_gain=self.base.st_gain - ns, lt_gain=self.base.lt_gain - nl)
+        short = self.short.plus([c for c in node.open if c.term == "short"])
+        long = self.long.plus([c for c in node.open if c.term == "long"])
+        ls, ll, value = _solve_divisible(self.rules, shifted, self.cv, short, long)
+        shifted_origin = max(_Search(self.rules, shifted, self.cv, short, long).g(ZERO, ZERO))
+        fractions = short.allocate(ls) | long.allocate(ll)
+        partial = next((c for c in node.open if 0 < fractions.get(c.key, ZERO) < 1), None)
+        return _Relaxed(value + shifted_origin - self.origin - cost, ls, ll, fractions, partial)
+
+    def run(
+        self, sold: tuple[Candidate, ...], open_: tuple[Candidate, ...]
+    ) -> tuple[_Node, _Relaxed, Decimal | None]:
+        """The best node and its plan, and, if the search stopped early, how much better
+        the best plan could still be (``None``: proven optimal)."""
+        root = _Node(sold, open_)
+        best: tuple[_Node, _Relaxed] | None = None
+        heap: list[tuple[Decimal, int, _Node, _Relaxed]] = []
+        count = 0
+
+        def push(node: _Node) -> None:
+            nonlocal count
+            relaxed = self.solve(node)
+            count += 1
+            heapq.heappush(heap, (-relaxed.value, count, node, relaxed))
+
+        push(root)
+        while heap:
+            bound = -heap[0][0]
+            if best is not None and bound <= best[1].value:
+                return (*best, None)  # nothing left can beat it
+            if count >= MAX_NFT_NODES:
+                assert best is not None or heap
+                if best is None:  # keep the relaxation's choice, rounded down
+                    _, _, node, relaxed = heap[0]
+                    best = self._rounded(node, relaxed)
+                return (*best, bound - best[1].value)
+            _, _, node, relaxed = heapq.heappop(heap)
+            if relaxed.partial is None:  # every open NFT whole or not at all: a real plan
+                taken = tuple(c for c in node.open if relaxed.fractions.get(c.key) == 1)
+                best = (_Node(node.sold + taken, ()), relaxed)
+                continue
+            rest = tuple(c for c in node.open if c is not relaxed.partial)
+            push(_Node(node.sold + (relaxed.partial,), rest))
+            push(_Node(node.sold, rest))
+        assert best is not None
+        return (*best, None)
+
+    def _rounded(self, node: _Node, relaxed: _Relaxed) -> tuple[_Node, _Relaxed]:
+        """A real plan near a relaxation: its part-sold NFTs left unsold."""
+        taken = tuple(c for c in node.open if relaxed.fractions.get(c.key) == 1)
+        fixed = _Node(node.sold + taken, ())
+        return fixed, self.solve(fixed)
 
 
 def optimize(
@@ -337,34 +449,17 @@ def optimize(
     nfts = [c for c in candidates if not c.divisible]
     short = _Ladder(c for c in divisible if c.term == "short")
     long = _Ladder(c for c in divisible if c.term == "long")
-    subsets, exact = _nft_subsets(nfts)
-
-    origin_search = _Search(rules, base, cv, _Ladder([]), _Ladder([]))
-    origin = max(origin_search.g(ZERO, ZERO))
-    best: tuple[Decimal, Decimal, Decimal, tuple[Candidate, ...]] | None = None
-    for subset in subsets:
-        ns = sum((c.loss for c in subset if c.term == "short"), ZERO)
-        nl = sum((c.loss for c in subset if c.term == "long"), ZERO)
-        nc = sum((c.cost for c in subset), ZERO)
-        shifted = replace(base, st_gain=base.st_gain - ns, lt_gain=base.lt_gain - nl)
-        ls, ll, value = _solve_divisible(rules, shifted, cv, short, long)
-        shifted_origin = max(_Search(rules, shifted, cv, short, long).g(ZERO, ZERO))
-        total = value + shifted_origin - origin - nc
-        harvested = ls + ll + ns + nl
-        if (
-            best is None
-            or total > best[2]
-            or (total == best[2] and harvested < best[0] + best[1] + _loss(best[3]))
-        ):
-            best = (ls, ll, total, subset)
-    assert best is not None
-    ls, ll, total, subset = best
-    fractions = short.allocate(ls) | long.allocate(ll)
-    for c in subset:
+    # An NFT that costs nothing to sell is always sold: more loss never raises the tax
+    # nor shrinks the carryforward.
+    free = tuple(c for c in nfts if c.cost == 0)
+    costly = tuple(c for c in nfts if c.cost > 0)
+    node, relaxed, gap = _NftSearch(rules, base, cv, short, long).run(free, costly)
+    fractions = {k: f for k, f in relaxed.fractions.items() if f > 0}
+    for c in node.sold:
         fractions[c.key] = Decimal(1)
-    ns = sum((c.loss for c in subset if c.term == "short"), ZERO)
-    nl = sum((c.loss for c in subset if c.term == "long"), ZERO)
-    return Solution(fractions, ls + ns, ll + nl, total, exact)
+    ns = _loss(c for c in node.sold if c.term == "short")
+    nl = _loss(c for c in node.sold if c.term == "long")
+    return Solution(fractions, relaxed.ls + ns, relaxed.ll + nl, relaxed.value, gap is None, gap)
 
 
 def _loss(subset: Iterable[Candidate]) -> Decimal:

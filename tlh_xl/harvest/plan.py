@@ -262,9 +262,10 @@ def _plan(
             )
         fractions = {}
     if not solution.exact:
+        assert solution.gap is not None
         messages.append(
-            "more NFTs at a loss than can be searched exhaustively; "
-            "the NFT choice is the best of the cheapest ten"
+            "so many NFTs at a loss that the search for the best set of them stopped early: "
+            f"no plan can beat this one by more than {format_usd(cents(solution.gap))}"
         )
 
     chosen = [(positions[k], f) for k, f in fractions.items() if f > 0]
