@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tlh_xl import FILING_STATUSES, compute_tax, load_rules
-from tlh_xl.tax.worksheets import qdcg_worksheet, schedule_d_worksheet
+from tlh_xl.tax.worksheets import qdcg_worksheet, schedule_d_worksheet, schedule_tax
 
 RULES = {year: load_rules(year) for year in (2023, 2024, 2025, 2026)}
 
@@ -105,3 +105,30 @@ def test_collectibles_never_taxed_above_28_percent_when_ordinary_rate_is_higher(
     # 28% + 3.8% NIIT on the extra 10,000
     assert more.total_tax - base.total_tax == Decimal("3180.00")
     assert more.method == "Schedule D Tax Worksheet"
+
+
+@st.composite
+def schedule_points(draw):
+    rules = RULES[draw(st.sampled_from(sorted(RULES)))]
+    thresholds = rules.ordinary_income.thresholds.of(draw(st.sampled_from(FILING_STATUSES)))
+    at = draw(st.sampled_from(thresholds))
+    near = at + draw(st.sampled_from([Decimal("-0.01"), Decimal(0), Decimal("0.01")]))
+    amount = draw(st.one_of(st.just(near), income))
+    return rules.ordinary_income.rates, thresholds, amount
+
+
+@settings(max_examples=300)
+@given(schedule_points())
+def test_the_rate_schedule_sums_each_bracket(case) -> None:
+    """The precomputed schedule equals the bracket-by-bracket sum, at and near every
+    threshold: 10% of the first bracket, 12% of the second, and so on."""
+    rates, thresholds, amount = case
+    by_bracket = sum(
+        (
+            (min(amount, upper) - lower) * rate
+            for rate, lower, upper in zip(rates, thresholds, [*thresholds[1:], amount])
+            if amount > lower
+        ),
+        Decimal(0),
+    )
+    assert schedule_tax(amount, rates, thresholds) == by_bracket

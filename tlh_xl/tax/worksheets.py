@@ -14,8 +14,10 @@ Variables are named after worksheet lines so the code can be checked against the
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import lru_cache
 from typing import NamedTuple
 
 from ..money import ZERO
@@ -40,14 +42,21 @@ def schedule_tax(
     """Tax on ``income`` by a rate schedule (each rate applies from its threshold up)."""
     if income <= 0:
         return ZERO
-    tax = ZERO
-    for i, rate in enumerate(rates):
-        lower = thresholds[i]
-        if income <= lower:
-            break
-        upper = thresholds[i + 1] if i + 1 < len(thresholds) else income
-        tax += (min(income, upper) - lower) * rate
-    return tax
+    starts, below = _schedule(tuple(rates), tuple(thresholds))
+    i = bisect_left(starts, income) - 1  # the bracket ``income`` reaches into
+    return below[i] + (income - starts[i]) * rates[i] if i >= 0 else ZERO
+
+
+@lru_cache(maxsize=64)
+def _schedule(
+    rates: tuple[Decimal, ...], thresholds: tuple[Decimal, ...]
+) -> tuple[tuple[Decimal, ...], tuple[Decimal, ...]]:
+    """The brackets' starts, and the tax on all income below each start: the worksheets
+    run thousands of times per plan, so the full brackets are summed once."""
+    below = [ZERO]
+    for i in range(1, len(rates)):
+        below.append(below[-1] + (thresholds[i] - thresholds[i - 1]) * rates[i - 1])
+    return thresholds[: len(rates)], tuple(below)
 
 
 def qdcg_worksheet(
