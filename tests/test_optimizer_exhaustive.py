@@ -126,6 +126,8 @@ def test_the_best_set_of_many_nfts_is_found(case) -> None:
     assert abs(plan.objective - brute.best()) <= Decimal("0.01")
     fr = tuple(plan.fractions.get(c.key, Decimal(0)) for c in lots)
     assert set(fr) <= {Decimal(0), Decimal(1)}  # all or nothing
+    for term, total in (("short", plan.loss_short), ("long", plan.loss_long)):
+        assert total == sum((c.loss * f for c, f in zip(lots, fr) if c.term == term), Decimal(0))
     assert abs(brute.f(fr) - plan.objective) < Decimal("0.000001")
 
 

@@ -464,9 +464,13 @@ def optimize(
     fractions = {k: f for k, f in relaxed.fractions.items() if f > 0}
     for c in node.sold:
         fractions[c.key] = Decimal(1)
-    ns = _loss(c for c in node.sold if c.term == "short")
-    nl = _loss(c for c in node.sold if c.term == "long")
-    return Solution(fractions, relaxed.ls + ns, relaxed.ll + nl, relaxed.value, gap is None, gap)
+    by_key = {c.key: c for c in candidates}
+    harvested = {"short": ZERO, "long": ZERO}
+    for key, share in fractions.items():
+        harvested[by_key[key].term] += by_key[key].loss * share
+    return Solution(
+        fractions, harvested["short"], harvested["long"], relaxed.value, gap is None, gap
+    )
 
 
 def _loss(subset: Iterable[Candidate]) -> Decimal:
