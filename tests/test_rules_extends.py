@@ -204,3 +204,15 @@ def test_rules_new_extends_writes_only_the_changes(tmp_path: Path, run_cli) -> N
         load_rules(2027, rules_dir=tmp_path).model_dump()
         == load_rules(2027, rules_dir=tmp_path / "w").model_dump()
     )
+
+
+def test_files_that_extend_each_other_in_a_circle_are_refused(tmp_path: Path) -> None:
+    """Each file's year disagrees with its name, so 'an earlier year' alone cannot stop
+    the circle: 2025.yaml says 2030 and extends 2026; 2026.yaml says 2027 and extends 2025."""
+    folder = tmp_path / "us"
+    folder.mkdir()
+    body = "status: projected\nlast_verified: null\n"
+    (folder / "2025.yaml").write_text(f"extends: 2026\nyear: 2030\n{body}", encoding="utf-8")
+    (folder / "2026.yaml").write_text(f"extends: 2025\nyear: 2027\n{body}", encoding="utf-8")
+    with pytest.raises(RulesError, match="extends: .*2025.yaml leads back to this file"):
+        parse_rules_file(folder / "2025.yaml")

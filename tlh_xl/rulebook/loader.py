@@ -208,7 +208,12 @@ def _parent_file(
 
 
 def _read_source(
-    text: str, where: str, path: Path | None, parent: Rules | None, find: ParentFinder
+    text: str,
+    where: str,
+    path: Path | None,
+    parent: Rules | None,
+    find: ParentFinder,
+    chain: tuple[Path, ...] = (),
 ) -> _Source:
     data, lines = read_yaml_with_lines(text, where)
     if not isinstance(data, dict):
@@ -224,7 +229,9 @@ def _read_source(
         base_files: tuple[Path, ...] = (parent.path,) if parent.path else ()
     else:
         parent_path = _parent_file(path, jurisdiction, year, find, at)
-        base = _read_file(parent_path, find)
+        if parent_path.resolve() in chain:  # files whose own years disagree with their names
+            raise RulesError(f"{at} extends: {parent_path} leads back to this file")
+        base = _read_file(parent_path, find, chain)
         base_files = (parent_path,)
     if base.data.get("year") != year:
         raise RulesError(f"{at} extends: {base_files[0] if base_files else year} is not {year}")
@@ -236,14 +243,14 @@ def _read_source(
     return _Source(merged, {**base.origins, **origins}, base_files + base.files)
 
 
-def _read_file(path: Path, find: ParentFinder) -> _Source:
+def _read_file(path: Path, find: ParentFinder, chain: tuple[Path, ...] = ()) -> _Source:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise RulesError(f"{path}: no such rule file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RulesError(f"{path}: cannot read: {exc}") from None
-    return _read_source(text, _where(path), path, None, find)
+    return _read_source(text, _where(path), path, None, find, (*chain, path.resolve()))
 
 
 def _validate(source: _Source, path: Path | None) -> Rules:
