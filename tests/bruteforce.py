@@ -48,7 +48,9 @@ class Brute:
 
         An interval is linear when three interior points (at unrelated fractions of it)
         lie on its chord; otherwise it is halved, down to a width of 1e-9, and the bend
-        is recorded there. 1e-9 of a lot moves the loss by well under a cent.
+        is recorded there. A bend exactly at a midpoint (a loss limit that is a dyadic
+        fraction of the lot, found by hypothesis) leaves both halves linear: the midpoint
+        itself is recorded then. 1e-9 of a lot moves the loss by well under a cent.
         """
 
         def at(t: Decimal) -> Decimal:
@@ -71,6 +73,9 @@ class Brute:
                 found.update((u, (u + v) / 2, v))
                 return
             mid = (u + v) / 2
+            if linear(u, mid) and linear(mid, v):  # the bend is exactly at the midpoint
+                found.add(mid)
+                return
             search(u, mid)
             search(mid, v)
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tlh_xl import FILING_STATUSES, InputError, compute_tax, load_rules
@@ -216,6 +216,26 @@ def _brute(profile, lots, prices, plan) -> Decimal:
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(portfolios())
+# Found by hypothesis: the $3,000 limit falls at 3,000 / 10,485.76 = 9,375 / 32,768 of the
+# lot, a dyadic fraction, exactly where the oracle's bisection split (see bruteforce.py).
+@example(
+    (
+        {
+            "tax_year": 2025,
+            "as_of_date": AS_OF,
+            "filing_status": "single",
+            "ordinary_income": 30000,
+            "realized_short_term": 0,
+            "realized_long_term": 0,
+            "qualified_dividends": 0,
+            "fee_rate": "0.01",
+            "carryforward_value": 0,
+            "rebuy": False,
+        },
+        [lot("L0", "BTC", Decimal("10487.17"), Decimal(141), acquired="2024-06-01")],
+        {"BTC": Decimal("0.01")},
+    )
+)
 def test_net_benefit_equals_exhaustive_search(case) -> None:
     profile, lots, prices = case
     plan = plan_harvest(R2025, profile, lots, prices)
