@@ -362,6 +362,22 @@ def test_wash_sale_groups_for_securities() -> None:
     assert list(alone.sales.rebuy_on) == [AS_OF + dt.timedelta(days=31)]
 
 
+def test_your_groups_join_the_rules_groups() -> None:
+    """The rules make IBIT and FBTC identical; you add FBTC ~ a fund of your own, XBTC.
+    A purchase of XBTC then blocks a loss sale of IBIT too: identity is transitive."""
+    lots = [
+        lot("E1", "IBIT", 30_000, 1_000, cls="Security", acquired="2025-01-10"),
+        lot("E2", "XBTC", 5_000, 100, cls="Security", acquired="2025-11-25"),
+    ]
+    prices = {"IBIT": 20, "XBTC": 60}
+    assert list(plan_harvest(R2025, JANE, lots, prices).sales.lot_id) == ["E1"]
+    joined = plan_harvest(R2025, JANE, lots, prices, identical=[["fbtc", "XBTC"]])
+    assert joined.sales.empty
+    assert (
+        "wash sale: XBTC bought 2025-11-25" in joined.positions.set_index("lot_id")["flags"]["E1"]
+    )
+
+
 def test_gain_harvesting_fills_the_zero_bracket() -> None:
     profile = Profile(
         tax_year=2025,

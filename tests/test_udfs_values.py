@@ -50,3 +50,22 @@ def test_functions_never_raise() -> None:
     assert udfs.TLH_TERM(None) == "TLH: acquired: is empty"
     assert udfs.TLH_TAX(None, "single", 1.0).startswith("TLH: year")
     assert udfs.TLH_SUGGEST(None, None, None).startswith("TLH: ")
+
+
+def test_an_identical_group_in_the_prices_range_flags_a_wash_sale() -> None:
+    """TLH_POSITIONS reads the optional Identical Group column like `tlh-xl fill` does."""
+    lots = [
+        ["Lot ID", "Asset", "Asset Class", "Wallet", "Acquired", "Quantity", "Cost Basis"],
+        ["F1", "SPY", "Security", "Schwab", dt.datetime(2024, 6, 3), 10.0, 7000.0],
+        ["F2", "VOO", "Security", "Fidelity", dt.datetime(2025, 11, 21), 5.0, 3000.0],
+    ]
+    prices = [
+        ["Asset", "Price", "Identical Group"],
+        ["SPY", 600.0, "S&P 500"],
+        ["VOO", 560.0, "S&P 500"],
+    ]
+    table = udfs.TLH_POSITIONS(lots, prices, dt.datetime(2025, 12, 1))
+    flags = {row[0]: row[-1] for row in table[1:]}
+    assert "wash sale: VOO bought 2025-11-21 (lot F2)" in flags["F1"]
+    unrelated = udfs.TLH_POSITIONS(lots, [row[:2] for row in prices], dt.datetime(2025, 12, 1))
+    assert "wash sale" not in str({row[0]: row[-1] for row in unrelated[1:]}["F1"])

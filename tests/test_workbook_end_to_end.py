@@ -235,3 +235,53 @@ def test_init_refuses_to_overwrite(tmp_path: Path, run_cli, command: str) -> Non
     again = run_cli(command, str(target))
     assert again.returncode == 2 and "already exists" in again.stderr
     assert run_cli(command, str(target), "--force").returncode == 0
+
+
+def _fund_workbook(path: Path, groups: tuple[str | None, str | None]) -> None:
+    """Two S&P 500 funds: SPY held at a loss since 2024, VOO bought ten days ago."""
+    wb = openpyxl.load_workbook(template_path())
+    for name, value in {
+        "TaxYear": 2025,
+        "FilingStatus": "Single",
+        "OrdinaryIncome": 200_000,
+        "RealizedShortTerm": 20_000,
+        "AsOfDate": dt.date(2025, 12, 1),
+        "FeeRate": 0,
+    }.items():
+        _named(wb, name).value = value
+    _put_table(
+        wb,
+        "Lots",
+        LOT_HEADERS,
+        [
+            ["F1", "SPY", "Security", "Schwab", dt.date(2024, 6, 3), 10, 7_000, "S-1"],
+            ["F2", "VOO", "Security", "Fidelity", dt.date(2025, 11, 21), 5, 3_000, "V-1"],
+        ],
+    )
+    _put_table(
+        wb,
+        "Prices",
+        ["Asset", "Price", "Identical Group"],
+        [["SPY", 600.0, groups[0]], ["VOO", 560.0, groups[1]]],
+    )
+    wb.save(path)
+
+
+@pytest.mark.parametrize("label", ["S&P 500", None])
+def test_an_identical_group_in_prices_blocks_a_wash_sale(tmp_path: Path, run_cli, label) -> None:
+    """SPY lost 7,000 − 6,000 = 1,000. Declared identical to VOO, bought 10 days ago, the
+    loss sale would be a wash sale (securities: 30 days), so it is not suggested; without
+    the label the two funds are unrelated and the loss is harvested."""
+    source = tmp_path / "funds.xlsx"
+    _fund_workbook(source, (label, label.lower() if label else None))  # labels: any case
+    r = run_cli("fill", str(source))
+    assert r.returncode == 0, r.stderr
+    out = openpyxl.load_workbook(tmp_path / "funds-harvest.xlsx")
+    sold = {row["Lot ID"]: row for row in _harvest_rows(out)}
+    flags = {row[0].value: row[-1].value for row in out["Positions"].iter_rows(min_row=2)}
+    if label:
+        assert "F1" not in sold
+        assert "wash sale: VOO bought 2025-11-21 (lot F2)" in flags["F1"]
+    else:
+        assert _money(sold["F1"]["Gain/Loss"]) == Decimal("-1000.00")
+        assert "wash sale" not in (flags["F1"] or "")

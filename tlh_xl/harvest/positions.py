@@ -41,14 +41,23 @@ class Position:
 
 
 def _group_of(identical: Sequence[Iterable[str]]) -> dict[str, str]:
-    """Map each asset (upper case) to a group label; assets not listed are their own group."""
-    out: dict[str, str] = {}
+    """Map each asset (upper case) to a group label; assets not listed are their own group.
+
+    Groups that share an asset are one group: if the rules make IBIT and FBTC identical
+    and you make IBIT and BITB identical, FBTC and BITB are identical too.
+    """
+    parent: dict[str, str] = {}
+
+    def root(asset: str) -> str:
+        while parent.setdefault(asset, asset) != asset:
+            asset = parent[asset]
+        return asset
+
     for group in identical:
-        members = [m.strip().upper() for m in group]
-        label = "|".join(sorted(members))
-        for m in members:
-            out[m] = label
-    return out
+        members = [m.strip().upper() for m in group if m.strip()]
+        for m in members[1:]:
+            parent[root(m)] = root(members[0])
+    return {asset: root(asset) for asset in parent}
 
 
 def value_positions(

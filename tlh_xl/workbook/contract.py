@@ -70,6 +70,9 @@ PRICE_COLUMNS = (
     Column("Price", "price", "money", width=16),
     Column("As Of", "as_of", "date", required=False, width=12),
     Column("Source", "source", "text", required=False, width=24),
+    # Assets with the same label are substantially identical for the wash-sale rule
+    # (where the rules apply it to their class), like the groups a rule file declares.
+    Column("Identical Group", "identical_group", "text", required=False, width=20),
 )
 
 HARVEST_HEADERS = (

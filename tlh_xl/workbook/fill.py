@@ -15,7 +15,7 @@ from ..errors import InputError, RulesError, WorkbookError
 from ..harvest.inputs import resolve_profile
 from ..harvest.plan import HarvestPlan, plan_harvest
 from ..rulebook import Rules, load_rules
-from .reader import Inputs, read_inputs
+from .reader import Inputs, identical_groups, price_pairs, read_inputs
 from .writer import save_atomic, write_plan
 
 __all__ = ["FillResult", "default_output", "fill_workbook", "load_workbook_safely"]
@@ -158,11 +158,8 @@ def fill_workbook(
         rules,
         profile,
         inputs.lots.records,
-        [
-            (str(r.get("asset")), r.get("price"))
-            for r in inputs.prices.records
-            if r.get("asset") is not None
-        ],
+        price_pairs(inputs.prices),
+        identical=identical_groups(inputs.prices),
         place=inputs.lots.place,
         profile_place=profile_place,
     )

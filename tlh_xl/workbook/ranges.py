@@ -32,7 +32,7 @@ from .contract import (
     SUMMARY_FIELDS,
     normalize_header,
 )
-from .reader import Grid, grid_from_rows
+from .reader import Grid, grid_from_rows, identical_groups, price_pairs
 from .tables import position_rows, sale_rows, summary_values
 
 __all__ = [
@@ -109,9 +109,8 @@ def profile_from_pairs(values: Any) -> tuple[Profile, dict[str, str]]:
     return Profile(**data), places
 
 
-def _prices(values: Any) -> list[tuple[str, Any]]:
-    grid = grid_from_rows(_rows(values, PRICES), PRICE_COLUMNS, PRICES)
-    return [(str(r["asset"]), r.get("price")) for r in grid.records if r.get("asset") is not None]
+def prices_grid(values: Any) -> Grid:
+    return grid_from_rows(_rows(values, PRICES), PRICE_COLUMNS, PRICES)
 
 
 def lots_grid(values: Any) -> Grid:
@@ -133,9 +132,15 @@ def plan_from_ranges(lots: Any, prices: Any, profile: Any) -> ExcelPlan:
 
     resolved = resolve_profile(prof, place=place)
     rules = load_rules(resolved.tax_year)  # TLH_RULES_DIR and the user folder apply
-    grid = lots_grid(lots)
+    grid, price_grid = lots_grid(lots), prices_grid(prices)
     plan = plan_harvest(
-        rules, prof, grid.records, _prices(prices), place=grid.place, profile_place=place
+        rules,
+        prof,
+        grid.records,
+        price_pairs(price_grid),
+        identical=identical_groups(price_grid),
+        place=grid.place,
+        profile_place=place,
     )
     return ExcelPlan(plan, rules)
 
@@ -148,9 +153,10 @@ def positions_from_ranges(lots: Any, prices: Any, as_of: Any) -> list[list[Any]]
 
     day = excel_date(as_of, "as_of") or dt.date.today()
     rules = load_rules(day.year)
-    grid = lots_grid(lots)
+    grid, price_grid = lots_grid(lots), prices_grid(prices)
     parsed = parse_lots(grid.records, day, grid.place)
-    positions = value_positions(rules, parsed, parse_prices(_prices(prices)), day)
+    priced = parse_prices(price_pairs(price_grid))
+    positions = value_positions(rules, parsed, priced, day, identical_groups(price_grid))
     return _table(POSITION_HEADERS, position_rows(positions))
 
 

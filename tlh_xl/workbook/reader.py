@@ -38,7 +38,15 @@ from .contract import (
     normalize_header,
 )
 
-__all__ = ["Grid", "Inputs", "grid_from_rows", "read_csv_grid", "read_inputs"]
+__all__ = [
+    "Grid",
+    "Inputs",
+    "grid_from_rows",
+    "identical_groups",
+    "price_pairs",
+    "read_csv_grid",
+    "read_inputs",
+]
 
 Cached = Callable[[str, str], Any]  # (sheet, coordinate) → cached value of a formula cell
 
@@ -56,6 +64,22 @@ class Grid:
         cell = self.places[row].get(field)
         header = self.headers.get(field, field)
         return f"{cell} {header}" if cell else f"{self.name} row {row + 2} {header}"
+
+
+def price_pairs(prices: Grid) -> list[tuple[str, Any]]:
+    """(asset, price) for each row of the Prices table that names an asset."""
+    return [(str(r["asset"]), r.get("price")) for r in prices.records if r.get("asset") is not None]
+
+
+def identical_groups(prices: Grid) -> list[list[str]]:
+    """Assets that share an Identical Group label (any case), one list per label."""
+    groups: dict[str, list[str]] = {}
+    for r in prices.records:
+        label, asset = r.get("identical_group"), r.get("asset")
+        if label is None or asset is None or not str(label).strip():
+            continue
+        groups.setdefault(str(label).strip().casefold(), []).append(str(asset).strip())
+    return [members for members in groups.values() if len(members) > 1]
 
 
 @dataclass

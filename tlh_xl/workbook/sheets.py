@@ -150,7 +150,9 @@ def build_readme(ws: Worksheet) -> None:
         "this year, carryforwards and the planned sale date (yellow cells).",
         "2. Lots: one row per open tax lot, with the wallet and transaction ID you would "
         "sell from. Cost Basis is the total USD paid, fees included.",
-        "3. Prices: one row per asset (USD per unit). A Price Override on a lot wins.",
+        "3. Prices: one row per asset (USD per unit). A Price Override on a lot wins. "
+        "Give assets the same Identical Group (for example two S&P 500 funds) when a "
+        "purchase of one should block a loss sale of the other under the wash-sale rule.",
         "4. Run: tlh-xl fill THIS-FILE.xlsx  (or the Fill button / TLH functions in Excel).",
         "5. Harvest lists the sales that maximize your net benefit: lot, wallet, Tx ID, "
         "quantity, proceeds, basis, gain/loss, fees and when to buy back.",
