@@ -45,23 +45,35 @@ def _put_table(wb: Any, name: str, headers: list[str], rows: list[list[Any]]) ->
     table.ref = f"A1:{last_col}{len(rows) + 1}"
 
 
-def _jane_workbook(path: Path) -> None:
+def _workbook(
+    path: Path,
+    profile: dict[str, Any],
+    lots: list[list[Any]],
+    price_headers: list[str],
+    prices: list[list[Any]],
+) -> None:
+    """The template with the Profile names set and the Lots and Prices tables filled."""
     wb = openpyxl.load_workbook(template_path())
-    for name, value in {
-        "TaxYear": 2025,
-        "FilingStatus": "Single",
-        "OrdinaryIncome": 1_000_000,
-        "RealizedShortTerm": 10_000,
-        "AsOfDate": dt.date(2025, 12, 1),
-        "FeeRate": 0,
-        "CarryforwardValue": 0.2,
-        "Rebuy": "yes",
-    }.items():
+    for name, value in profile.items():
         _named(wb, name).value = value
-    _put_table(
-        wb,
-        "Lots",
-        LOT_HEADERS,
+    _put_table(wb, "Lots", LOT_HEADERS, lots)
+    _put_table(wb, "Prices", price_headers, prices)
+    wb.save(path)
+
+
+def _jane_workbook(path: Path) -> None:
+    _workbook(
+        path,
+        {
+            "TaxYear": 2025,
+            "FilingStatus": "Single",
+            "OrdinaryIncome": 1_000_000,
+            "RealizedShortTerm": 10_000,
+            "AsOfDate": dt.date(2025, 12, 1),
+            "FeeRate": 0,
+            "CarryforwardValue": 0.2,
+            "Rebuy": "yes",
+        },
         [
             [
                 r["lot_id"],
@@ -75,14 +87,9 @@ def _jane_workbook(path: Path) -> None:
             ]
             for r in JANE_LOTS
         ],
-    )
-    _put_table(
-        wb,
-        "Prices",
         ["Asset", "Price"],
         [[asset, float(price)] for asset, price in JANE_PRICES.items()],
     )
-    wb.save(path)
 
 
 def _harvest_rows(wb: Any) -> list[dict[str, Any]]:
@@ -239,32 +246,23 @@ def test_init_refuses_to_overwrite(tmp_path: Path, run_cli, command: str) -> Non
 
 def _fund_workbook(path: Path, groups: tuple[str | None, str | None]) -> None:
     """Two S&P 500 funds: SPY held at a loss since 2024, VOO bought ten days ago."""
-    wb = openpyxl.load_workbook(template_path())
-    for name, value in {
-        "TaxYear": 2025,
-        "FilingStatus": "Single",
-        "OrdinaryIncome": 200_000,
-        "RealizedShortTerm": 20_000,
-        "AsOfDate": dt.date(2025, 12, 1),
-        "FeeRate": 0,
-    }.items():
-        _named(wb, name).value = value
-    _put_table(
-        wb,
-        "Lots",
-        LOT_HEADERS,
+    _workbook(
+        path,
+        {
+            "TaxYear": 2025,
+            "FilingStatus": "Single",
+            "OrdinaryIncome": 200_000,
+            "RealizedShortTerm": 20_000,
+            "AsOfDate": dt.date(2025, 12, 1),
+            "FeeRate": 0,
+        },
         [
             ["F1", "SPY", "Security", "Schwab", dt.date(2024, 6, 3), 10, 7_000, "S-1"],
             ["F2", "VOO", "Security", "Fidelity", dt.date(2025, 11, 21), 5, 3_000, "V-1"],
         ],
-    )
-    _put_table(
-        wb,
-        "Prices",
         ["Asset", "Price", "Identical Group"],
         [["SPY", 600.0, groups[0]], ["VOO", 560.0, groups[1]]],
     )
-    wb.save(path)
 
 
 @pytest.mark.parametrize("label", ["S&P 500", None])
