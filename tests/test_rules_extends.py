@@ -195,6 +195,8 @@ def test_rules_new_extends_writes_only_the_changes(tmp_path: Path, run_cli) -> N
     assert check.returncode == 0, check.stderr
     show = run_cli("rules", "show", "2027", "--rules-dir", str(tmp_path), env=env)
     assert show.returncode == 0 and f"extends {RULES / 'us' / '2026.yaml'}" in show.stdout
+    listed = run_cli("rules", "list", "--rules-dir", str(tmp_path), env=env)
+    assert f"2027  us    projected  -           --rules-dir    2026     {path}" in listed.stdout
     # The same projection written whole loads equal.
     whole = run_cli(
         "rules", "new", "2027", "--from", "2026", "--rules-dir", str(tmp_path / "w"), env=env

@@ -22,15 +22,21 @@ def cmd_rules_list(args: argparse.Namespace) -> int:
     if not sources:
         print("no rule files found")
         return 0
-    print(f"{'year':<6}{'jur.':<6}{'status':<11}{'verified':<12}{'from':<15}file")
+    print(f"{'year':<6}{'jur.':<6}{'status':<11}{'verified':<12}{'from':<15}{'extends':<9}file")
     for s in sources:
+        extends = ""
         try:
             rules = parse_rules_file(s.path)
             status: str = rules.status
             verified = str(rules.last_verified or "-")
+            if rules.inherits_from:
+                extends = rules.inherits_from[0].stem
         except Exception:  # a broken file is still listed; 'rules check' explains it
             status, verified = "INVALID", "-"
-        print(f"{s.year:<6}{s.jurisdiction:<6}{status:<11}{verified:<12}{s.origin:<15}{s.path}")
+        print(
+            f"{s.year:<6}{s.jurisdiction:<6}{status:<11}{verified:<12}{s.origin:<15}"
+            f"{extends:<9}{s.path}"
+        )
     return 0
 
 
