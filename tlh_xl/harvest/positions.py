@@ -101,7 +101,9 @@ def value_positions(
     return out
 
 
-Purchases = dict[str, list[Lot]]  # identical-asset group → lots in it
+# Identical-asset group → its latest two purchases, latest first (a lot's own purchase
+# is not a replacement for it, so the runner-up answers for the latest lot itself).
+Purchases = dict[str, list[Lot]]
 
 
 def _group_label(groups: dict[str, str], asset: str) -> str:
@@ -115,14 +117,21 @@ def _recent_purchases(
     identical: Sequence[Iterable[str]],
     washing: dict[str, WashSaleClass],
 ) -> tuple[dict[str, str], Purchases]:
-    """Lots bought inside the longest wash-sale window, by identical-asset group."""
+    """The latest two lots bought inside the longest wash-sale window, by identical-asset
+    group: enough to find any lot's latest replacement in one step, however many lots
+    a group holds. On equal dates the earlier row wins."""
     groups = _group_of([*rules.wash_sale.substantially_identical, *identical])
     by_group: Purchases = defaultdict(list)
     if washing:
         longest = dt.timedelta(days=max(w.window_days for w in washing.values()))
         for lot in lots:
             if as_of - longest <= lot.acquired <= as_of:
-                by_group[_group_label(groups, lot.asset)].append(lot)
+                latest = by_group[_group_label(groups, lot.asset)]
+                if not latest or lot.acquired > latest[0].acquired:
+                    latest.insert(0, lot)
+                elif len(latest) < 2 or lot.acquired > latest[1].acquired:
+                    latest[1:] = [lot]
+                del latest[2:]
     return groups, by_group
 
 
@@ -153,13 +162,9 @@ def _flags(
                 f"until {lot.acquired + window}"
             )
         groups, by_group = recent
-        others = [
-            o
-            for o in by_group.get(_group_label(groups, lot.asset), [])
-            if o is not lot and as_of - window <= o.acquired
-        ]
-        if others and unrealized is not None and unrealized < 0:
-            last = max(others, key=lambda o: o.acquired)
+        latest = by_group.get(_group_label(groups, lot.asset), [])
+        last = next((o for o in latest if o is not lot), None)
+        if last is not None and as_of - window <= last.acquired and (unrealized or 0) < 0:
             until = last.acquired + window
             reason = (
                 f"wash sale: {last.asset} bought {last.acquired} (lot {last.lot_id}); "
