@@ -43,10 +43,11 @@ Method
    always expanding the branch with the highest bound, and closes the branches that
    cannot beat the best real plan by half a cent. NFTs that cost nothing to sell are
    always sold (more loss never raises the tax). After ``MAX_NFT_NODES`` relaxations
-   the search stops with the best real plan found, tries selling a few more NFTs one
-   at a time, and says how far from the optimum the plan can be (the highest open
-   bound less the plan). (Trial runs of 12 to 80 NFTs in a tight
-   choice needed at most 269 relaxations.)
+   or ``MAX_NFT_WORK`` tax evaluations the search stops with the best real plan found,
+   tries selling a few more NFTs one at a time, and says how far from the optimum the
+   plan can be (the highest open bound less the plan). Trial runs of 12 to 80 NFTs in a
+   tight choice needed at most 269 relaxations. The ladders of a node are the base
+   ladders with its open NFTs spliced in as a view (``_Spliced``), not copies.
 
 Cost is about (number of kink constants)² tax evaluations plus O(log n) per search, so a
 100,000-lot portfolio costs little more than sorting it. All arithmetic is ``Decimal``.
@@ -55,7 +56,6 @@ Optimality is tested against exhaustive search on small portfolios.
 
 from __future__ import annotations
 
-import copy
 import heapq
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
@@ -63,7 +63,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import accumulate, pairwise
 from operator import attrgetter, eq
-from typing import Literal
+from typing import Any, Literal
 
 from ..money import ZERO
 from ..rulebook.model import Rules
@@ -72,7 +72,10 @@ from ..tax.compute import TaxInputs, evaluate
 __all__ = ["Candidate", "Solution", "optimize"]
 
 Term = Literal["short", "long"]
-MAX_NFT_NODES = 500  # relaxations solved before the NFT search settles for a bound
+# The NFT search settles for a bound after this many relaxations, or tax evaluations
+# (a relaxation takes from a few to thousands, with the number of brackets it spans).
+MAX_NFT_NODES = 500
+MAX_NFT_WORK = 40_000
 IMPROVE_TRIES = 50  # after an early stop: NFTs tried one by one to improve the plan
 TOLERANCE = Decimal("0.005")  # a branch that cannot beat the best plan by half a cent
 
@@ -101,6 +104,11 @@ class Solution:
 class _Ladder:
     """Convex trading cost of harvesting L dollars of loss from divisible lots of one term."""
 
+    items: Sequence[Candidate]  # cheapest per dollar of loss first
+    eff: Sequence[Decimal]  # each lot's cost per dollar of loss
+    loss: Sequence[Decimal]  # loss[i]: the loss of the first i lots
+    cost: Sequence[Decimal]  # cost[i]: their trading cost
+
     def __init__(self, items: Iterable[Candidate]):
         given = list(items)  # in key order
         eff = [c.cost / c.loss for c in given]
@@ -110,36 +118,13 @@ class _Ladder:
             order.sort(key=lambda i: (eff[i], -given[i].loss))  # stable: then by key
         self.items = [given[i] for i in order]
         self.eff = [eff[i] for i in order]
-        self.loss: list[Decimal] = [ZERO, *accumulate(map(attrgetter("loss"), self.items))]
-        self.cost: list[Decimal] = [ZERO, *accumulate(map(attrgetter("cost"), self.items))]
+        self.loss = [ZERO, *accumulate(map(attrgetter("loss"), self.items))]
+        self.cost = [ZERO, *accumulate(map(attrgetter("cost"), self.items))]
         self.total = self.loss[-1]
 
     def plus(self, extra: Sequence[Candidate]) -> _Ladder:
-        """This ladder with a few more lots (the open NFTs of a branch-and-bound node).
-
-        Each is inserted at its place by cost per dollar of loss, and the prefix sums are
-        redone from the first place that changed: no new sort of the whole ladder."""
-        if not extra:
-            return self
-        out = copy.copy(self)
-        items, eff = list(self.items), list(self.eff)
-        first = len(items)  # the prefix sums before this place are unchanged
-        for c in extra:
-            at = bisect_right(eff, c.cost / c.loss)
-            items.insert(at, c)
-            eff.insert(at, c.cost / c.loss)
-            first = min(first, at)
-        out.items, out.eff = items, eff
-        out.loss = (
-            self.loss[: first + 1]
-            + list(accumulate(map(attrgetter("loss"), items[first:]), initial=self.loss[first]))[1:]
-        )
-        out.cost = (
-            self.cost[: first + 1]
-            + list(accumulate(map(attrgetter("cost"), items[first:]), initial=self.cost[first]))[1:]
-        )
-        out.total = out.loss[-1]
-        return out
+        """This ladder with a few more lots (the open NFTs of a branch-and-bound node)."""
+        return _Spliced(self, extra) if extra else self
 
     def cost_at(self, amount: Decimal) -> Decimal:
         if amount <= 0:
@@ -161,17 +146,95 @@ class _Ladder:
         i = bisect_left(self.loss, amount)
         return self.eff[i - 1] if i > 0 else None  # None: nothing to give back
 
+    def _cut(self, amount: Decimal) -> tuple[int, Decimal]:
+        """How many lots ``amount`` takes whole, and what is left for the next one."""
+        if amount <= 0:
+            return 0, ZERO
+        whole = bisect_right(self.loss, amount) - 1
+        return whole, amount - self.loss[whole]
+
+    def partial_at(self, amount: Decimal) -> Candidate | None:
+        """The lot ``amount`` takes only in part, if any."""
+        whole, left = self._cut(amount)
+        return self.items[whole] if left > 0 and whole < len(self.items) else None
+
+    def whole_extras(self, amount: Decimal) -> tuple[Candidate, ...]:
+        """Of the lots added by ``plus``, those ``amount`` takes whole."""
+        return ()
+
     def allocate(self, amount: Decimal) -> dict[int, Decimal]:
         """Lot shares that harvest ``amount``: the cheapest lots whole, the next in part."""
-        if amount <= 0:
-            return {}
-        whole = bisect_right(self.loss, amount) - 1  # lots fully inside the amount
+        whole, left = self._cut(amount)
         out = dict.fromkeys((c.key for c in self.items[:whole]), Decimal(1))
-        left = amount - self.loss[whole]
-        if left > 0 and whole < len(self.items):
-            part = self.items[whole]
+        part = self.partial_at(amount)
+        if part is not None:
             out[part.key] = left / part.loss
         return out
+
+
+class _Seq(Sequence[Any]):
+    """A read-only sequence computed on access (for bisect and indexing)."""
+
+    def __init__(self, length: int, at: Callable[[int], Any]):
+        self._length, self._at = length, at
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, j: Any) -> Any:
+        if isinstance(j, slice):
+            return [self._at(i) for i in range(*j.indices(self._length))]
+        if j < 0:
+            j += self._length
+        if not 0 <= j < self._length:
+            raise IndexError(j)
+        return self._at(j)
+
+
+class _Spliced(_Ladder):
+    """A ladder with a few lots added at their places, without copying it.
+
+    A branch-and-bound node adds its open NFTs to ladders that may hold 100,000 lots;
+    copying and re-summing those for every node would cost more than the search. Here
+    position ``j`` of the merged ladder is worked out from the base ladder and the
+    added lots (``q[k]``: where added lot ``k`` sits) in O(log m), which is all that
+    bisection and the searches need.
+    """
+
+    def __init__(self, base: _Ladder, extra: Sequence[Candidate]):
+        added = sorted(extra, key=lambda c: c.cost / c.loss)
+        eff = [c.cost / c.loss for c in added]
+        # Added lot k goes after the base lots no dearer than it, and after the k before.
+        self.q = [bisect_right(base.eff, e) + k for k, e in enumerate(eff)]
+        self.added, self.base = added, base
+        xloss = [ZERO, *accumulate(c.loss for c in added)]
+        xcost = [ZERO, *accumulate(c.cost for c in added)]
+        q, n = self.q, len(base.items) + len(added)
+
+        def item(j: int) -> Candidate:
+            k = bisect_left(q, j)
+            return added[k] if k < len(q) and q[k] == j else base.items[j - k]
+
+        def item_eff(j: int) -> Decimal:
+            k = bisect_left(q, j)
+            return eff[k] if k < len(q) and q[k] == j else base.eff[j - k]
+
+        def prefix(sums: Sequence[Decimal], extra_sums: list[Decimal]) -> Callable[[int], Any]:
+            def at(j: int) -> Decimal:
+                k = bisect_left(q, j)  # added lots among the first j
+                return sums[j - k] + extra_sums[k]
+
+            return at
+
+        self.items = _Seq(n, item)
+        self.eff = _Seq(n, item_eff)
+        self.loss = _Seq(n + 1, prefix(base.loss, xloss))
+        self.cost = _Seq(n + 1, prefix(base.cost, xcost))
+        self.total = base.total + xloss[-1]
+
+    def whole_extras(self, amount: Decimal) -> tuple[Candidate, ...]:
+        whole, _ = self._cut(amount)
+        return tuple(c for c, at in zip(self.added, self.q) if at < whole)
 
 
 def _break_constants(rules: Rules, base: TaxInputs) -> set[Decimal]:
@@ -312,8 +375,9 @@ def _first_true(lo: int, hi: int, pred: Callable[[int], bool]) -> int:
 
 def _solve_divisible(
     rules: Rules, base: TaxInputs, cv: Decimal, short: _Ladder, long: _Ladder
-) -> tuple[Decimal, Decimal, Decimal]:
-    """Best (Ls, Ll, F) for divisible lots; F counts from G at (0, 0)."""
+) -> tuple[Decimal, Decimal, Decimal, int]:
+    """Best (Ls, Ll, F) for divisible lots, F counted from G at (0, 0), and the number
+    of tax evaluations it took (the NFT search budgets its work by them)."""
     s = _Search(rules, base, cv, short, long)
     consts = _break_constants(rules, base)
     a0 = base.st_gain - base.st_carryforward
@@ -356,7 +420,7 @@ def _solve_divisible(
         # Prefer more benefit; on a tie, less trading (smaller total harvest).
         if value > best[2] or (value == best[2] and ls + ll < best[0] + best[1]):
             best = (ls, ll, value)
-    return best
+    return (*best, len(s.cache))
 
 
 @dataclass(frozen=True)
@@ -375,8 +439,16 @@ class _Relaxed:
     value: Decimal  # F relative to harvesting nothing
     ls: Decimal  # ladder amounts (divisible lots and the open NFTs)
     ll: Decimal
-    fractions: dict[int, Decimal]
+    short: _Ladder
+    long: _Ladder
     partial: Candidate | None  # an open NFT the relaxation sells only in part
+
+    def taken(self) -> tuple[Candidate, ...]:
+        """The open NFTs the relaxation sells whole."""
+        return self.short.whole_extras(self.ls) + self.long.whole_extras(self.ll)
+
+    def fractions(self) -> dict[int, Decimal]:
+        return self.short.allocate(self.ls) | self.long.allocate(self.ll)
 
 
 class _NftSearch:
@@ -386,6 +458,7 @@ class _NftSearch:
         self.rules, self.base, self.cv = rules, base, cv
         self.short, self.long = short, long
         self.origin = max(_Search(rules, base, cv, _Ladder([]), _Ladder([])).g(ZERO, ZERO))
+        self.work = 0  # tax evaluations so far
 
     def solve(self, node: _Node) -> _Relaxed:
         ns = _loss(c for c in node.sold if c.term == "short")
@@ -394,11 +467,12 @@ class _NftSearch:
         shifted = replace(self.base, st_gain=self.base.st_gain - ns, lt_gain=self.base.lt_gain - nl)
         short = self.short.plus([c for c in node.open if c.term == "short"])
         long = self.long.plus([c for c in node.open if c.term == "long"])
-        ls, ll, value = _solve_divisible(self.rules, shifted, self.cv, short, long)
+        ls, ll, value, work = _solve_divisible(self.rules, shifted, self.cv, short, long)
+        self.work += work
         shifted_origin = max(_Search(self.rules, shifted, self.cv, short, long).g(ZERO, ZERO))
-        fractions = short.allocate(ls) | long.allocate(ll)
-        partial = next((c for c in node.open if 0 < fractions.get(c.key, ZERO) < 1), None)
-        return _Relaxed(value + shifted_origin - self.origin - cost, ls, ll, fractions, partial)
+        parts = (short.partial_at(ls), long.partial_at(ll))
+        partial = next((c for c in parts if c is not None and not c.divisible), None)
+        return _Relaxed(value + shifted_origin - self.origin - cost, ls, ll, short, long, partial)
 
     def run(
         self, sold: tuple[Candidate, ...], open_: tuple[Candidate, ...]
@@ -421,7 +495,7 @@ class _NftSearch:
             bound = -heap[0][0]
             if best is not None and bound - best[1].value < TOLERANCE:
                 return (*best, None)  # nothing left can beat it by half a cent
-            if count >= MAX_NFT_NODES:
+            if count >= MAX_NFT_NODES or self.work >= MAX_NFT_WORK:
                 assert best is not None or heap
                 if best is None:  # keep the relaxation's choice, rounded down
                     _, _, node, relaxed = heap[0]
@@ -430,8 +504,7 @@ class _NftSearch:
                 return (*best, max(ZERO, bound - best[1].value))
             _, _, node, relaxed = heapq.heappop(heap)
             if relaxed.partial is None:  # every open NFT whole or not at all: a real plan
-                taken = tuple(c for c in node.open if relaxed.fractions.get(c.key) == 1)
-                best = (_Node(node.sold + taken, ()), relaxed)
+                best = (_Node(node.sold + relaxed.taken(), ()), relaxed)
                 continue
             p = relaxed.partial
             rest = tuple(c for c in node.open if c is not p)
@@ -452,6 +525,8 @@ class _NftSearch:
         node, relaxed = best
         unsold = sorted((c for c in nfts if c not in node.sold), key=lambda c: c.cost / c.loss)
         for c in unsold[:IMPROVE_TRIES]:
+            if self.work >= MAX_NFT_WORK * 5 // 4:
+                break
             trial = _Node(node.sold + (c,), ())
             tried = self.solve(trial)
             if tried.value > relaxed.value:
@@ -460,8 +535,7 @@ class _NftSearch:
 
     def _rounded(self, node: _Node, relaxed: _Relaxed) -> tuple[_Node, _Relaxed]:
         """A real plan near a relaxation: its part-sold NFTs left unsold."""
-        taken = tuple(c for c in node.open if relaxed.fractions.get(c.key) == 1)
-        fixed = _Node(node.sold + taken, ())
+        fixed = _Node(node.sold + relaxed.taken(), ())
         return fixed, self.solve(fixed)
 
 
@@ -478,7 +552,7 @@ def optimize(
     free = tuple(c for c in nfts if c.cost == 0)
     costly = tuple(c for c in nfts if c.cost > 0)
     node, relaxed, gap = _NftSearch(rules, base, cv, short, long).run(free, costly)
-    fractions = {k: f for k, f in relaxed.fractions.items() if f > 0}
+    fractions = {k: f for k, f in relaxed.fractions().items() if f > 0}
     for c in node.sold:
         fractions[c.key] = Decimal(1)
     by_key = {c.key: c for c in candidates}
