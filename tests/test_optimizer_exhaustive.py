@@ -151,3 +151,48 @@ def test_a_search_stopped_early_says_how_far_from_the_best_it_can_be(monkeypatch
     real = Brute(rules, base, Decimal(0), lots).f(fr)
     assert abs(real - stopped.objective) < Decimal("0.000001")  # a real plan
     assert best - stopped.objective <= stopped.gap  # and the promise holds
+
+
+@st.composite
+def ladders(draw):
+    def lots(start: int, n: int) -> list[Candidate]:
+        return [
+            Candidate(
+                start + i,
+                "short",
+                draw(cents(Decimal("1"), Decimal("5000"))),
+                draw(st.sampled_from([Decimal(0), Decimal(1), Decimal(7)])) * draw(cents(0, 50)),
+                True,
+            )
+            for i in range(n)
+        ]
+
+    base, extra = lots(0, draw(st.integers(0, 12))), lots(100, draw(st.integers(1, 6)))
+    probes = draw(st.lists(cents(Decimal("-10"), Decimal("100000")), min_size=1, max_size=8))
+    return base, extra, probes
+
+
+@settings(max_examples=200, deadline=None)
+@given(ladders())
+def test_a_spliced_ladder_is_the_ladder_of_all_its_lots(case) -> None:
+    """The branch and bound adds open NFTs to a ladder as a view; its cost curve, slopes
+    and cut points must be those of a ladder built from all the lots at once."""
+    from tlh_xl.harvest.optimizer import _Ladder
+
+    base, extra, probes = case
+    spliced, whole = _Ladder(base).plus(extra), _Ladder([*base, *extra])
+    assert spliced.total == whole.total and len(spliced.items) == len(whole.items)
+    if len({c.cost / c.loss for c in base + extra}) == len(base + extra):  # no ties
+        assert list(spliced.loss) == list(whole.loss)
+        assert list(spliced.eff) == list(whole.eff)
+    for x in probes:
+        assert spliced.cost_at(x) == whole.cost_at(x)
+        inside = min(max(x, Decimal(0)), whole.total)  # the searches stay inside
+        assert spliced.slope_right(inside) == whole.slope_right(inside)
+        assert spliced.slope_left(inside) == whole.slope_left(inside)
+        shares = spliced.allocate(x)
+        by_key = {c.key: c for c in base + extra}
+        harvested = sum((by_key[k].loss * f for k, f in shares.items()), Decimal(0))
+        assert abs(harvested - max(Decimal(0), min(x, whole.total))) < Decimal("1e-20")
+    for slope in (Decimal(0), Decimal("0.001"), Decimal("0.01"), Decimal(1)):
+        assert spliced.cross(slope) == whole.cross(slope)
