@@ -175,7 +175,7 @@ def ladders(draw):
 @settings(max_examples=200, deadline=None)
 @given(ladders())
 def test_a_spliced_ladder_is_the_ladder_of_all_its_lots(case) -> None:
-    """The branch and bound adds open NFTs to a ladder as a view; its cost curve, slopes
+    """The branch and bound adds open NFTs to a built ladder; its cost curve, slopes
     and cut points must be those of a ladder built from all the lots at once."""
     from tlh_xl.harvest.optimizer import _Ladder
 
