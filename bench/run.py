@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from decimal import Decimal
+from typing import Any
 
 from tlh_xl import load_rules
 from tlh_xl.harvest import Profile, plan_harvest
@@ -125,9 +126,8 @@ def time_nft_choice(n: int, seed: int = 3) -> tuple[float, bool, int]:
         fee_rate="0.05",
         carryforward_value=0,
     )
-    t0 = time.perf_counter()
-    plan = plan_harvest(load_rules(2025), profile, lots, prices)
-    return time.perf_counter() - t0, plan.exact, len(plan.sale_records)
+    seconds, plan = _timed(profile, lots, prices)
+    return seconds, plan.exact, len(plan.sale_records)
 
 
 def time_nfts_in_a_large_portfolio() -> tuple[float, bool, list[str]]:
@@ -151,9 +151,16 @@ def time_nfts_in_a_large_portfolio() -> tuple[float, bool, list[str]]:
         fee_rate="0.005",
         carryforward_value=0,
     )
+    seconds, plan = _timed(profile, lots, prices)
+    return seconds, plan.exact, plan.messages
+
+
+def _timed(profile: Profile, lots: list[dict[str, object]], prices: dict[str, Decimal]) -> Any:
+    """One plan under the 2025 rules, and how long it took."""
+    rules = load_rules(2025)
     t0 = time.perf_counter()
-    plan = plan_harvest(load_rules(2025), profile, lots, prices)
-    return time.perf_counter() - t0, plan.exact, plan.messages
+    plan = plan_harvest(rules, profile, lots, prices)
+    return time.perf_counter() - t0, plan
 
 
 def main() -> None:
