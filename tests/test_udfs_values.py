@@ -69,3 +69,24 @@ def test_an_identical_group_in_the_prices_range_flags_a_wash_sale() -> None:
     assert "wash sale: VOO bought 2025-11-21 (lot F2)" in flags["F1"]
     unrelated = udfs.TLH_POSITIONS(lots, [row[:2] for row in prices], dt.datetime(2025, 12, 1))
     assert "wash sale" not in str({row[0]: row[-1] for row in unrelated[1:]}["F1"])
+
+
+def test_savings_carry_the_plans_notes() -> None:
+    """A plan whose best net benefit is below MinBenefit suggests nothing, and says why."""
+    lots = [
+        ["Lot ID", "Asset", "Asset Class", "Wallet", "Acquired", "Quantity", "Cost Basis"],
+        ["J1", "ETH", "Crypto", "Coinbase", dt.datetime(2025, 3, 1), 1.0, 1100.0],
+    ]
+    prices = [["Asset", "Price"], ["ETH", 1000.0]]
+    profile = [
+        ["FilingStatus", "Single"],
+        ["OrdinaryIncome", 100000.0],
+        ["RealizedShortTerm", 5000.0],
+        ["AsOfDate", dt.datetime(2025, 12, 1)],
+        ["FeeRate", 0.0],
+    ]
+    plain = dict(udfs.TLH_SAVINGS(lots, prices, profile))
+    assert plain["TaxSaved"] > 0 and "Note" not in plain
+    noted = udfs.TLH_SAVINGS(lots, prices, [*profile, ["MinBenefit", 1000.0]])
+    notes = [value for name, value in noted if name == "Note"]
+    assert len(notes) == 1 and "below your minimum $1,000.00" in notes[0]

@@ -285,7 +285,8 @@ def TLH_SUGGEST(lots: Any, prices: Any, profile: Any) -> Any:
 @arg("profile", ndim=2, doc="Two columns: Profile names (or labels) and their values.")
 def TLH_SAVINGS(lots: Any, prices: Any, profile: Any) -> Any:
     """Spills the plan's summary as name/value pairs: TaxWithoutHarvest, TaxWithHarvest,
-    TaxSaved, TradingCosts, NetBenefit and the rest of the Summary names."""
+    TaxSaved, TradingCosts, NetBenefit and the rest of the Summary names, then a "Note"
+    row for each note the plan carries (below MinBenefit, an NFT search stopped early)."""
 
     def compute() -> Any:
         from .workbook.ranges import plan_from_ranges, summary_pairs

@@ -176,4 +176,7 @@ def positions_table(plan: HarvestPlan) -> list[list[Any]]:
 def summary_pairs(plan: HarvestPlan) -> list[list[Any]]:
     """Label/value pairs keyed by the Summary's defined names."""
     values = summary_values(plan)
-    return [[f.name, excel_value(values[f.field])] for f in SUMMARY_FIELDS]
+    pairs = [[f.name, excel_value(values[f.field])] for f in SUMMARY_FIELDS]
+    # What the Summary sheet says under its figures: a plan below MinBenefit, or an NFT
+    # search that stopped early with its bound.
+    return pairs + [["Note", message] for message in plan.messages]
