@@ -20,6 +20,7 @@ from ..money import ZERO, Number, to_decimal
 __all__ = [
     "ASSET_CLASSES",
     "CLASS_SPELLINGS",
+    "NFT_CLASSES",
     "RULE_KEYS",
     "AssetClass",
     "Profile",
@@ -33,6 +34,7 @@ __all__ = [
 
 AssetClass = Literal["Crypto", "NFT", "NFT (collectible)", "Security"]
 ASSET_CLASSES: tuple[AssetClass, ...] = ("Crypto", "NFT", "NFT (collectible)", "Security")
+NFT_CLASSES: frozenset[AssetClass] = frozenset({"NFT", "NFT (collectible)"})
 # Keys used for these classes in the rule files (wash_sale.asset_classes).
 RULE_KEYS: dict[AssetClass, str] = {
     "Crypto": "crypto",

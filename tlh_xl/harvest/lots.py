@@ -26,7 +26,14 @@ from typing import Any
 from ..errors import InputError
 from ..holding_period import as_date
 from ..money import to_decimal
-from .inputs import CLASS_SPELLINGS, AssetClass, is_blank, parse_asset_class, parse_flag
+from .inputs import (
+    CLASS_SPELLINGS,
+    NFT_CLASSES,
+    AssetClass,
+    is_blank,
+    parse_asset_class,
+    parse_flag,
+)
 
 __all__ = ["LOT_COLUMNS", "OPTIONAL_LOT_COLUMNS", "Locator", "Lot", "parse_lots"]
 
@@ -49,7 +56,7 @@ class Lot:
 
     @property
     def is_nft(self) -> bool:
-        return self.asset_class in ("NFT", "NFT (collectible)")
+        return self.asset_class in NFT_CLASSES
 
 
 LOT_COLUMNS = (

@@ -104,10 +104,10 @@ class Solution:
 class _Ladder:
     """Convex trading cost of harvesting L dollars of loss from divisible lots of one term."""
 
-    items: Sequence[Candidate]  # cheapest per dollar of loss first
-    eff: Sequence[Decimal]  # each lot's cost per dollar of loss
-    loss: Sequence[Decimal]  # loss[i]: the loss of the first i lots
-    cost: Sequence[Decimal]  # cost[i]: their trading cost
+    items: list[Candidate]  # cheapest per dollar of loss first
+    eff: list[Decimal]  # each lot's cost per dollar of loss
+    loss: list[Decimal]  # loss[i]: the loss of the first i lots
+    cost: list[Decimal]  # cost[i]: their trading cost
     added: tuple[Candidate, ...] = ()  # lots added by ``plus``
     q: tuple[int, ...] = ()  # where each added lot sits
 
@@ -362,8 +362,9 @@ def _first_true(lo: int, hi: int, pred: Callable[[int], bool]) -> int:
 def _solve_divisible(
     rules: Rules, base: TaxInputs, cv: Decimal, short: _Ladder, long: _Ladder
 ) -> tuple[Decimal, Decimal, Decimal, int]:
-    """Best (Ls, Ll, F) for divisible lots, F counted from G at (0, 0), and the number
-    of tax evaluations it took (the NFT search budgets its work by them)."""
+    """Best (Ls, Ll, F) for divisible lots, and the number of tax evaluations it took
+    (the NFT search budgets its work by them). F is G there less the trading cost;
+    harvesting nothing gives G at (0, 0)."""
     s = _Search(rules, base, cv, short, long)
     consts = _break_constants(rules, base)
     a0 = base.st_gain - base.st_carryforward
@@ -406,7 +407,7 @@ def _solve_divisible(
         # Prefer more benefit; on a tie, less trading (smaller total harvest).
         if value > best[2] or (value == best[2] and ls + ll < best[0] + best[1]):
             best = (ls, ll, value)
-    return (*best, len(s.cache))
+    return best[0], best[1], best[2] + origin, len(s.cache)
 
 
 @dataclass(frozen=True)
@@ -455,10 +456,9 @@ class _NftSearch:
         long = self.long.plus([c for c in node.open if c.term == "long"])
         ls, ll, value, work = _solve_divisible(self.rules, shifted, self.cv, short, long)
         self.work += work
-        shifted_origin = max(_Search(self.rules, shifted, self.cv, short, long).g(ZERO, ZERO))
         parts = (short.partial_at(ls), long.partial_at(ll))
         partial = next((c for c in parts if c is not None and not c.divisible), None)
-        return _Relaxed(value + shifted_origin - self.origin - cost, ls, ll, short, long, partial)
+        return _Relaxed(value - self.origin - cost, ls, ll, short, long, partial)
 
     def run(
         self, sold: tuple[Candidate, ...], open_: tuple[Candidate, ...]

@@ -6,12 +6,12 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from ..holding_period import Term, long_term_date
-from ..money import CENT
+from ..money import cents
 from ..rulebook.model import Rules, WashSaleClass
-from .inputs import ASSET_CLASSES, RULE_KEYS
+from .inputs import ASSET_CLASSES, NFT_CLASSES, RULE_KEYS
 from .lots import Lot
 
 __all__ = ["Position", "value_positions"]
@@ -73,7 +73,7 @@ def value_positions(
         for klass in ASSET_CLASSES
         if (rule := getattr(rules.wash_sale.asset_classes, RULE_KEYS[klass])).applies
     }
-    flagged = set(washing) | {"NFT", "NFT (collectible)"}  # classes that always get a look
+    flagged = set(washing) | NFT_CLASSES  # classes that always get a look
     recent = _recent_purchases(rules, lots, as_of, identical, washing)
     # Lots share acquisition dates: work out each date's term once.
     terms: dict[dt.date, tuple[Term, dt.date, int]] = {}
@@ -83,7 +83,7 @@ def value_positions(
         if price is None:
             mv = unrealized = None
         else:
-            mv = (lot.quantity * price).quantize(CENT, ROUND_HALF_UP)
+            mv = cents(lot.quantity * price)
             unrealized = mv - lot.cost_basis
         when = terms.get(lot.acquired)
         if when is None:
