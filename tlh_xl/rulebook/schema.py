@@ -45,6 +45,14 @@ def rules_json_schema() -> dict[str, Any]:
     defs: dict[str, Any] = full.pop("$defs")
     description = full.pop("description", None)
     partial_defs = {"Partial" + name: _partial(body) for name, body in defs.items()}
+    # Sections (their schema has a ``reference``) a file changes restate their sources.
+    sections = {
+        key
+        for key, value in full["properties"].items()
+        if "reference"
+        in defs.get(value.get("$ref", "").removeprefix(_REF), {}).get("properties", {})
+    }
+    restated = {"anyOf": [{"required": ["reference"]}, {"maxProperties": 0}]}
     extending = _partial(full)
     extending["properties"] = {
         "extends": {
@@ -52,17 +60,12 @@ def rules_json_schema() -> dict[str, Any]:
             "description": "The tax year this file builds on; what it does not give is "
             "inherited from that year's file.",
         },
-        **extending["properties"],
+        **{
+            key: {"allOf": [value, restated]} if key in sections else value
+            for key, value in extending["properties"].items()
+        },
     }
     extending["required"] = ["extends", *OWN_KEYS]
-    # A section a file changes restates its sources.
-    extending["properties"] = {
-        key: {"allOf": [value, {"anyOf": [{"required": ["reference"]}, {"maxProperties": 0}]}]}
-        if value.get("$ref", "").startswith(_REF + "Partial")
-        and "reference" in defs[value["$ref"].removeprefix(_REF + "Partial")]["properties"]
-        else value
-        for key, value in extending["properties"].items()
-    }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "tlh-xl rule file",
