@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
 import xlwings as xw
 from openpyxl.utils import get_column_letter
 from xlwings.server import custom_functions_call, custom_functions_meta, custom_scripts_call
@@ -25,7 +26,7 @@ from xlwings.server import custom_functions_call, custom_functions_meta, custom_
 import tlh_xl.udfs as module
 from tlh_xl import load_rules, plan_harvest
 from tlh_xl.samples import JANE_LOTS, JANE_PRICES, JANE_PROFILE
-from tlh_xl.workbook.contract import HARVEST_HEADERS, SUMMARY_FIELDS
+from tlh_xl.workbook.contract import HARVEST_HEADERS, PROFILE_FIELDS, SUMMARY_FIELDS
 
 from .shapes import jane_ranges, serial
 
@@ -237,3 +238,97 @@ def test_table_functions_equal_the_engine() -> None:
     assert table[0][:3] == ["Lot ID", "Asset", "Asset Class"] and len(table) == 5
     j1 = next(row for row in table[1:] if row[0] == "J1")
     assert j1[10] == -100000.0 and j1[11] == "Short-term"  # Unrealized Gain/Loss, Term
+
+
+# --- One pipeline: fill, the Fill button and TLH_SUGGEST/TLH_SAVINGS agree ---------------
+
+
+def _variant(tmp_path: Path, variant: str) -> Path:
+    """The sample workbook, as is, with a plan that carries a note, or with a lot whose
+    asset has no price."""
+    from tlh_xl.workbook.sample import build_sample_workbook
+
+    source = tmp_path / f"{variant}.xlsx"
+    build_sample_workbook(source)
+    if variant == "sample":
+        return source
+    wb = openpyxl.load_workbook(source)
+    if variant == "note":  # the best plan is below MinBenefit: no sales, and a note says so
+        ((sheet, coord),) = wb.defined_names["MinBenefit"].destinations
+        wb[sheet][coord.replace("$", "")].value = 10_000_000
+    else:  # "no price": a lot of an asset the Prices table does not list
+        wb["Lots"]["B5"].value = "NOPRICE"
+    wb.save(source)
+    return source
+
+
+def _ranges(path: Path) -> tuple[list[list[Any]], list[list[Any]], list[list[Any]]]:
+    """Lots[#All], Prices[#All] and the Profile's names with values, as Office.js sends them."""
+    wb = openpyxl.load_workbook(path)
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dt.datetime):
+            return serial(value.date())
+        if isinstance(value, Decimal):
+            return float(value)
+        return value
+
+    def table(name: str) -> list[list[Any]]:
+        for ws in wb.worksheets:
+            if name in ws.tables:
+                return [[plain(c.value) for c in row] for row in ws[ws.tables[name].ref]]
+        raise AssertionError(name)
+
+    profile = []
+    for f in PROFILE_FIELDS:
+        ((sheet, coord),) = wb.defined_names[f.name].destinations
+        profile.append([f.name, plain(wb[sheet][coord.replace("$", "")].value)])
+    return table("Lots"), table("Prices"), profile
+
+
+def _outcome(run: Any) -> Any:
+    from tlh_xl.errors import TlhError
+
+    try:
+        return run()
+    except TlhError as exc:
+        return f"TLH: {exc}"
+
+
+@pytest.mark.parametrize("variant", ["sample", "note", "no price"])
+def test_fill_button_and_functions_give_the_headless_plan(tmp_path: Path, variant: str) -> None:
+    from tlh_xl.workbook.fill import fill_workbook
+    from tlh_xl.workbook.tables import summary_values
+
+    source = _variant(tmp_path, variant)
+    headless = _outcome(lambda: fill_workbook(source, tmp_path / "out.xlsx", progress=False).plan)
+    book = xw.Book(json=_officejs_payload(source))
+    button = _outcome(
+        lambda: asyncio.run(
+            custom_scripts_call(module, "TLH_FILL", typehint_to_value={xw.Book: book})
+        )
+    )
+    lots, prices, profile = _ranges(source)
+    suggest = call("TLH_SUGGEST", lots, prices, profile)
+    savings = call("TLH_SAVINGS", lots, prices, profile)
+    if variant == "no price":
+        assert isinstance(headless, str) and "no price for 'NOPRICE'" in headless
+        assert button == headless
+        assert suggest == savings == [[headless.replace("Lots!B5", "Lots row 5")]]
+        return
+    assert not isinstance(button, str), button  # the script ran to the end
+    if variant == "note":
+        assert headless.messages and not headless.sale_records
+    assert [r[0] for r in suggest[1:]] == [s.lot_id for s in headless.sale_records]
+    assert [Decimal(str(r[9])) for r in suggest[1:]] == [s.gain_loss for s in headless.sale_records]
+    pairs = [tuple(p) for p in savings]
+    expected = summary_values(headless)
+    names = [f.name for f in SUMMARY_FIELDS]
+    assert [p[0] for p in pairs] == names + ["Note"] * len(headless.messages)
+    assert [p[1] for p in pairs[len(names) :]] == headless.messages
+    assert Decimal(str(dict(pairs)["NetBenefit"])) == expected["net_benefit"]
+    # The Fill button wrote the notes where the headless Summary has them, as text.
+    actions = book.json()["actions"]
+    texts = [v for a in actions if a["func"] == "setValues" for row in a["values"] for v in row]
+    for message in headless.messages:
+        assert message in texts

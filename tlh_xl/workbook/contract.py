@@ -12,6 +12,8 @@ from typing import Literal
 __all__ = [
     "HARVEST_HEADERS",
     "LOT_COLUMNS",
+    "MAX_NOTES",
+    "NOTES_ROW",
     "POSITION_HEADERS",
     "PRICE_COLUMNS",
     "PROFILE_FIELDS",
@@ -256,3 +258,6 @@ SUMMARY_FIELDS = (
     SummaryField("DaysToDeadline", "Days left", "days_to_deadline", "int"),
     SummaryField("RulesUsed", "Rules used", "rules_used", "text"),
 )
+# The plan's notes are written as text in column A of Summary from this row down.
+NOTES_ROW = 4 + len(SUMMARY_FIELDS) + 1
+MAX_NOTES = 20  # rows a Fill button clears for notes (a plan has at most a few)

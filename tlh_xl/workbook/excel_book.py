@@ -13,8 +13,17 @@ from __future__ import annotations
 from typing import Any
 
 from ..harvest.plan import HarvestPlan
-from .contract import HARVEST, LOTS, POSITIONS, PRICES, PROFILE_FIELDS, SUMMARY
-from .ranges import harvest_table, plan_from_ranges, positions_table, summary_pairs
+from .contract import (
+    HARVEST,
+    LOTS,
+    MAX_NOTES,
+    NOTES_ROW,
+    POSITIONS,
+    PRICES,
+    PROFILE_FIELDS,
+    SUMMARY,
+)
+from .ranges import excel_value, harvest_table, plan_from_ranges, positions_table, summary_names
 from .tables import asset_totals
 
 __all__ = ["fill_book"]
@@ -28,11 +37,11 @@ def _find_table(book: Any, name: str) -> Any:
     return None
 
 
-def _table_values(book: Any, name: str) -> Any:
+def _table_values(book: Any, name: str) -> tuple[Any, tuple[str, int, int]]:
+    """A table's values with its header row, and where its header starts."""
     table = _find_table(book, name)
-    if table is not None:
-        return table.range.options(ndim=2).value
-    return book.sheets[name].used_range.options(ndim=2).value
+    rng = table.range if table is not None else book.sheets[name].used_range
+    return rng.options(ndim=2).value, (rng.sheet.name, rng.row, rng.column)
 
 
 def _write_table(book: Any, sheet_name: str, rows: list[list[Any]]) -> None:
@@ -53,19 +62,28 @@ def _write_table(book: Any, sheet_name: str, rows: list[list[Any]]) -> None:
 def fill_book(book: Any) -> HarvestPlan:
     """Read Profile, Lots and Prices from ``book``; write Positions, Harvest, Summary."""
     pairs = []
+    cells: dict[str, str] = {}
     for field in PROFILE_FIELDS:
         try:
             rng = book.names[field.name].refers_to_range
         except Exception:  # a name the user deleted: leave it to the defaults
             continue
         pairs.append([field.name, rng.value])
-    result = plan_from_ranges(_table_values(book, LOTS), _table_values(book, PRICES), pairs)
+        cells[field.field] = f"{rng.sheet.name}!{rng.address.replace('$', '')} {field.name}"
+    lots, lots_at = _table_values(book, LOTS)
+    prices, prices_at = _table_values(book, PRICES)
+    result = plan_from_ranges(lots, prices, pairs, (lots_at, prices_at), cells)
     plan = result.plan
     _write_table(book, POSITIONS, positions_table(plan))
     _write_table(book, HARVEST, harvest_table(plan))
-    for name, value in summary_pairs(plan):
-        book.names[name].refers_to_range.value = value
+    for name, value in summary_names(plan):
+        book.names[name].refers_to_range.value = excel_value(value)
     summary = book.sheets[SUMMARY]
+    # The plan's notes go under the figures, where the headless Summary has them.
+    first = NOTES_ROW
+    summary.range((first, 1), (first + MAX_NOTES - 1, 1)).clear_contents()
+    if plan.messages:
+        summary.range((first, 1)).options(transpose=True).value = list(plan.messages)
     summary.range("G8:H400").clear_contents()
     totals = [[asset, float(amount)] for asset, amount in asset_totals(plan)]
     if totals:

@@ -11,11 +11,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, RulesError, WorkbookError
-from ..harvest.inputs import resolve_profile
-from ..harvest.plan import HarvestPlan, plan_harvest
-from ..rulebook import Rules, load_rules
-from .reader import Inputs, identical_groups, price_pairs, read_inputs
+from ..app import PlanInputs, run_plan
+from ..errors import WorkbookError
+from ..harvest.plan import HarvestPlan
+from ..rulebook import Rules
+from .reader import read_inputs
 from .writer import save_atomic, write_plan
 
 __all__ = ["FillResult", "default_output", "fill_workbook", "load_workbook_safely"]
@@ -144,25 +144,13 @@ def fill_workbook(
     def profile_place(field: str) -> str:
         return overridden.get(field) or inputs.profile_place(field)
 
-    resolved = resolve_profile(profile, place=profile_place)
-    try:
-        rules = load_rules(resolved.tax_year, rules_dir=rules_dir)
-    except RulesError as exc:
-        raise RulesError(f"{profile_place('tax_year')}: {exc}") from None
-    if on_rules is not None:
-        on_rules(rules)
-
     bar.step(1, 4, "planning")
-    _check_prices(inputs)
-    plan = plan_harvest(
-        rules,
-        profile,
-        inputs.lots.records,
-        price_pairs(inputs.prices),
-        identical=identical_groups(inputs.prices),
-        place=inputs.lots.place,
-        profile_place=profile_place,
+    result = run_plan(
+        PlanInputs(profile, profile_place, inputs.lots, inputs.prices),
+        rules_dir=rules_dir,
+        on_rules=on_rules,
     )
+    plan, rules = result.plan, result.rules
 
     bar.step(2, 4, "writing sheets")
     write_plan(wb, plan)
@@ -170,31 +158,3 @@ def fill_workbook(
     save_atomic(wb, target)
     bar.step(4, 4, "done")
     return FillResult(plan, rules, target)
-
-
-def _check_prices(inputs: Inputs) -> None:
-    """Every lot needs a price (or an override); every price must be a number."""
-    from ..harvest.inputs import parse_prices
-
-    prices: dict[str, str] = {}
-    for i, record in enumerate(inputs.prices.records):
-        asset = record.get("asset")
-        if asset is None:
-            continue
-        place = inputs.prices.places[i].get("price", inputs.prices.name)
-        try:
-            parse_prices([(asset, record.get("price"))])
-        except InputError as exc:
-            raise InputError(f"{place} Price: {str(exc).split(': ', 1)[-1]}") from None
-        if record.get("price") is not None:
-            prices[str(asset).strip()] = place
-    for i, record in enumerate(inputs.lots.records):
-        asset = record.get("asset")
-        if asset is None or record.get("price_override") is not None:
-            continue
-        if str(asset).strip() not in prices:
-            where = inputs.lots.places[i].get("asset", inputs.lots.name)
-            raise InputError(
-                f"{where} Asset: no price for {str(asset).strip()!r} in Prices "
-                "(add a row there, or a Price Override on the lot)"
-            )

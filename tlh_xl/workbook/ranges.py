@@ -18,8 +18,8 @@ from typing import Any
 from openpyxl.utils.datetime import from_excel
 
 from ..errors import InputError
-from ..harvest.inputs import Profile, resolve_profile
-from ..harvest.plan import HarvestPlan, plan_harvest
+from ..harvest.inputs import Profile
+from ..harvest.plan import HarvestPlan
 from ..rulebook import Rules, load_rules
 from .contract import (
     HARVEST_HEADERS,
@@ -44,6 +44,7 @@ __all__ = [
     "positions_from_ranges",
     "positions_table",
     "profile_from_pairs",
+    "summary_names",
     "summary_pairs",
 ]
 
@@ -109,12 +110,15 @@ def profile_from_pairs(values: Any) -> tuple[Profile, dict[str, str]]:
     return Profile(**data), places
 
 
-def prices_grid(values: Any) -> Grid:
-    return grid_from_rows(_rows(values, PRICES), PRICE_COLUMNS, PRICES)
+Origin = tuple[str, int, int]  # (sheet, header row, first column), 1-based
 
 
-def lots_grid(values: Any) -> Grid:
-    return grid_from_rows(_rows(values, LOTS), LOT_COLUMNS, LOTS)
+def prices_grid(values: Any, origin: Origin | None = None) -> Grid:
+    return grid_from_rows(_rows(values, PRICES), PRICE_COLUMNS, PRICES, origin=origin)
+
+
+def lots_grid(values: Any, origin: Origin | None = None) -> Grid:
+    return grid_from_rows(_rows(values, LOTS), LOT_COLUMNS, LOTS, origin=origin)
 
 
 @dataclass(frozen=True)
@@ -123,26 +127,30 @@ class ExcelPlan:
     rules: Rules
 
 
-def plan_from_ranges(lots: Any, prices: Any, profile: Any) -> ExcelPlan:
-    """Everything TLH_SUGGEST and TLH_SAVINGS need, from three ranges."""
+def plan_from_ranges(
+    lots: Any,
+    prices: Any,
+    profile: Any,
+    origins: tuple[Origin | None, Origin | None] = (None, None),
+    profile_cells: dict[str, str] | None = None,
+) -> ExcelPlan:
+    """Everything TLH_SUGGEST, TLH_SAVINGS and the Fill button need, from three ranges:
+    the same validation and plan as ``tlh-xl fill`` (``app.run_plan``). The Fill button,
+    which knows where the tables and Profile cells are, passes ``origins`` and
+    ``profile_cells`` so its errors name cells as fill's do."""
+    from ..app import PlanInputs, run_plan
+
     prof, places = profile_from_pairs(profile)
+    places.update(profile_cells or {})
 
     def place(field: str) -> str:
         return places.get(field, f"Profile {field}")
 
-    resolved = resolve_profile(prof, place=place)
-    rules = load_rules(resolved.tax_year)  # TLH_RULES_DIR and the user folder apply
-    grid, price_grid = lots_grid(lots), prices_grid(prices)
-    plan = plan_harvest(
-        rules,
-        prof,
-        grid.records,
-        price_pairs(price_grid),
-        identical=identical_groups(price_grid),
-        place=grid.place,
-        profile_place=place,
-    )
-    return ExcelPlan(plan, rules)
+    # The grids are read before planning, as fill reads them, so both name the same
+    # first error. Rules come from TLH_RULES_DIR and the user folder, as for fill.
+    grids = lots_grid(lots, origins[0]), prices_grid(prices, origins[1])
+    result = run_plan(PlanInputs(prof, place, *grids))
+    return ExcelPlan(result.plan, result.rules)
 
 
 def positions_from_ranges(lots: Any, prices: Any, as_of: Any) -> list[list[Any]]:
@@ -174,9 +182,14 @@ def positions_table(plan: HarvestPlan) -> list[list[Any]]:
 
 
 def summary_pairs(plan: HarvestPlan) -> list[list[Any]]:
-    """Label/value pairs keyed by the Summary's defined names."""
+    """Label/value pairs keyed by the Summary's defined names, then a ``Note`` row for
+    each of the plan's notes (a plan below MinBenefit, an NFT search stopped early)."""
+    return [[name, excel_value(value)] for name, value in summary_names(plan)] + [
+        ["Note", message] for message in plan.messages
+    ]
+
+
+def summary_names(plan: HarvestPlan) -> list[tuple[str, Any]]:
+    """(defined name, value) for each Summary figure: what a writer puts in named cells."""
     values = summary_values(plan)
-    pairs = [[f.name, excel_value(values[f.field])] for f in SUMMARY_FIELDS]
-    # What the Summary sheet says under its figures: a plan below MinBenefit, or an NFT
-    # search that stopped early with its bound.
-    return pairs + [["Note", message] for message in plan.messages]
+    return [(f.name, values[f.field]) for f in SUMMARY_FIELDS]

@@ -194,16 +194,23 @@ def grid_from_rows(
     columns: Sequence[Column],
     name: str,
     place: Callable[[int], str] | None = None,
+    origin: tuple[str, int, int] | None = None,
 ) -> Grid:
     """A Grid from a header row and data rows (a CSV file, or a range's values).
 
     ``place(i)`` names data row ``i`` (0-based), e.g. ``lots.csv:5`` or ``Lots row 7``.
+    ``origin`` (sheet, row, column of the header's first cell, 1-based) is given when the
+    rows came from a known place in a workbook: each value is then named by its cell,
+    ``Lots!F14``, as ``tlh-xl fill`` names it.
     """
     if not rows:
         raise WorkbookError(f"{name}: empty (expected a header row)")
     where = place or (lambda i: f"{name} row {i + 2}")
     index = _map_headers(list(rows[0]), columns, f"{name} header row")
     by_field = {c.field: c for c in columns}
+    letters: dict[str, str] = {}
+    if origin is not None:
+        letters = {f: get_column_letter(origin[2] + j) for f, j in index.items()}
     records: list[dict[str, Any]] = []
     places: list[dict[str, str]] = []
     for i, row in enumerate(rows[1:]):
@@ -213,7 +220,11 @@ def grid_from_rows(
             f: _convert(row[j] if j < len(row) else None, by_field[f]) for f, j in index.items()
         }
         records.append(record)
-        places.append({f: where(i) for f in index})
+        if origin is not None:
+            sheet, top = origin[0], origin[1] + 1 + i
+            places.append({f: f"{sheet}!{letter}{top}" for f, letter in letters.items()})
+        else:
+            places.append({f: where(i) for f in index})
     headers = {field: str(rows[0][i]).strip() for field, i in index.items()}
     return Grid(name, records, places, headers)
 

@@ -35,6 +35,7 @@ from .contract import (
     HARVEST_HEADERS,
     LOT_COLUMNS,
     LOTS,
+    NOTES_ROW,
     POSITION_HEADERS,
     POSITIONS,
     PRICE_COLUMNS,
@@ -393,7 +394,7 @@ def build_summary(
         cell = ws.cell(row=row, column=5, value=formula)
         cell.number_format = FORMATS[kind]
         cell.fill = CHECK_FILL
-    for i, text in enumerate(messages, start=len(SUMMARY_FIELDS) + 5):
+    for i, text in enumerate(messages, start=NOTES_ROW):
         set_text(ws.cell(row=i, column=1), text)
         ws.cell(row=i, column=1).font = HELP
 

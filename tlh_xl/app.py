@@ -1,0 +1,103 @@
+"""The one pipeline: read → validate → plan → present, whoever asks.
+
+``tlh-xl fill`` (openpyxl), the Fill button (an xlwings Book) and the Excel functions
+(``TLH_SUGGEST``, ``TLH_SAVINGS``) each *read* their inputs their own way: cells,
+Office.js values, spilled ranges. From there on they share this path. Each hands
+``run_plan`` the same three things (the Profile with a function naming its cells, and
+the Lots and Prices as ``Grid``\\ s that know where each value came from), and the plan
+comes back the same for all of them, refused with the same one-line error when the
+inputs are bad. What each then shows is built from ``workbook.tables``, so the
+Harvest rows, Positions rows and Summary values are laid out once as well.
+
+Nothing about the plan is decided in a caller: a bug like "the function skips a lot
+without a price while the command refuses it" cannot exist in only one of them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .errors import InputError, RulesError
+from .harvest.inputs import Profile, parse_prices, resolve_profile
+from .harvest.plan import HarvestPlan, plan_harvest
+from .rulebook import Rules, load_rules
+from .workbook.reader import Grid, identical_groups, price_pairs
+
+__all__ = ["PlanInputs", "PlanResult", "check_prices", "run_plan"]
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """What every front end reads: the profile, the lots and the prices, with places."""
+
+    profile: Profile
+    profile_place: Callable[[str], str]  # Profile field → "Profile!B6 OrdinaryIncome"
+    lots: Grid
+    prices: Grid
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    plan: HarvestPlan
+    rules: Rules
+
+
+def run_plan(
+    inputs: PlanInputs,
+    *,
+    rules_dir: str | os.PathLike[str] | None = None,
+    on_rules: Callable[[Rules], None] | None = None,
+) -> PlanResult:
+    """Validate the inputs, load the year's rules and plan. Raises ``TlhError`` with one
+    line that names the place of the first bad value."""
+    where = inputs.profile_place
+    resolved = resolve_profile(inputs.profile, place=where)
+    try:
+        rules = load_rules(resolved.tax_year, rules_dir=rules_dir)
+    except RulesError as exc:
+        raise RulesError(f"{where('tax_year')}: {exc}") from None
+    if on_rules is not None:
+        on_rules(rules)
+    check_prices(inputs.lots, inputs.prices)
+    plan = plan_harvest(
+        rules,
+        inputs.profile,
+        inputs.lots.records,
+        price_pairs(inputs.prices),
+        identical=identical_groups(inputs.prices),
+        place=inputs.lots.place,
+        profile_place=where,
+    )
+    return PlanResult(plan, rules)
+
+
+def check_prices(lots: Grid, prices: Grid) -> None:
+    """Every lot needs a price (or a Price Override), and every price must be a number.
+
+    A lot without a price cannot be valued, so no plan can be exact about it: it is
+    refused, naming its Asset cell, rather than left out of the plan without a word.
+    """
+    priced: set[str] = set()
+    for i, record in enumerate(prices.records):
+        asset = record.get("asset")
+        if asset is None:
+            continue
+        place = prices.places[i].get("price", prices.name)
+        header = prices.headers.get("price", "Price")
+        try:
+            parse_prices([(asset, record.get("price"))])
+        except InputError as exc:
+            raise InputError(f"{place} {header}: {str(exc).split(': ', 1)[-1]}") from None
+        if record.get("price") is not None:
+            priced.add(str(asset).strip())
+    for i, record in enumerate(lots.records):
+        asset = record.get("asset")
+        if asset is None or record.get("price_override") is not None:
+            continue
+        if str(asset).strip() not in priced:
+            raise InputError(
+                f"{lots.place(i, '', 'asset')}: no price for {str(asset).strip()!r} in Prices "
+                "(add a row there, or a Price Override on the lot)"
+            )
