@@ -79,6 +79,48 @@ def test_brian() -> None:
     assert plan.summary.tax_saved == Decimal("142800.00")
 
 
+def test_selling_fee_reduces_the_amount_realized() -> None:
+    """Proceeds $18,300, basis $24,000, a 1% fee: the loss is $5,883, not $5,700.
+
+    Single, 2025, ordinary income 200,000 and 10,000 of short-term gains already
+    realized; the lot is short-term and bought back (a second $183 fee, in cash).
+
+    Before: AGI 210,000, taxable 194,250 (− 15,750 standard deduction), in the 24%
+      bracket: 17,651 + (194,250 − 103,350) × 24% = 39,467.00; NIIT 3.8% × min(10,000,
+      210,000 − 200,000) = 380.00. Total 39,847.00.
+    After: the loss offsets 5,883 of the gains. AGI 204,117, taxable 188,367:
+      17,651 + 85,017 × 24% = 38,055.08; NIIT 3.8% × min(4,117, 4,117) = 156.446 → 156.45.
+      Total 38,211.53.
+    Saved 1,635.47 (5,883 × 24% = 1,411.92 regular, 380.00 − 156.45 = 223.55 NIIT).
+    """
+    profile = Profile(
+        tax_year=2025,
+        filing_status="single",
+        ordinary_income=200_000,
+        realized_short_term=10_000,
+        as_of_date=AS_OF,
+        fee_rate="0.01",
+        carryforward_value=0,
+    )
+    lots = [lot("F1", "BTC", 24_000, 1, acquired="2025-06-01")]
+    plan = plan_harvest(R2025, profile, lots, {"BTC": 18_300})
+    (sale,) = plan.sale_records
+    assert sale.proceeds == Decimal("18117.00")  # 18,300 − 183, as on Form 8949
+    assert sale.cost_basis == Decimal("24000")
+    assert sale.gain_loss == Decimal("-5883.00")
+    assert sale.selling_costs == Decimal("183.00") and sale.rebuy_fee == Decimal("183.00")
+    assert sale.fees == Decimal("366.00")
+    assert "proceeds net of the $183.00 selling fee" in sale.note
+    s = plan.summary
+    assert s.tax_without_harvest == Decimal("39847.00")
+    assert s.tax_with_harvest == Decimal("38211.53")
+    assert s.tax_saved == Decimal("1635.47")
+    assert "saves $1,635.47 this year" in sale.note
+    assert s.trading_costs == Decimal("366.00")
+    assert s.net_benefit == Decimal("1269.47")  # 1,635.47 − 366.00
+    assert s.loss_harvested_short_term == Decimal("5883.00")
+
+
 def test_sale_columns_and_notes() -> None:
     plan = plan_harvest(R2025, JANE, JANE_LOTS, JANE_PRICES)
     assert tuple(plan.sales.columns) == SALE_COLUMNS
@@ -128,7 +170,7 @@ def _notes_agree(plan, rules, profile_args) -> None:
         **{k: v if k == "filing_status" else Decimal(str(v)) for k, v in profile_args.items()}
     )
     for sale in plan.sale_records:
-        short = sale.term == "Short-term"
+        short = sale.term == "short"
         after = replace(
             running,
             st_gain=running.st_gain + (sale.gain_loss if short else 0),
@@ -193,15 +235,17 @@ def _brute(profile, lots, prices, plan) -> Decimal:
     cands = []
     for i, row in enumerate(lots):
         mv = (row["quantity"] * prices[row["asset"]]).quantize(Decimal("0.01"))
-        loss = row["cost_basis"] - mv
+        fee = Decimal(str(profile["fee_rate"])) * mv  # one trade
+        # The selling fee reduces the amount realized: the loss is basis − (mv − fee).
+        # Lots whose loss exists only through the fee are offered too (the plan never
+        # sells them: their fee exceeds anything the loss can save).
+        loss = row["cost_basis"] - (mv - fee)
         if loss <= 0:
             continue
         nft = row["asset_class"] == "NFT"
-        mult = 2 if profile["rebuy"] and not nft else 1
+        mult = 2 if profile["rebuy"] and not nft else 1  # and the rebuy, in cash
         term = "long" if dt.date.fromisoformat(row["acquired"]) < dt.date(2024, 12, 1) else "short"
-        cands.append(
-            Candidate(i, term, loss, Decimal(str(profile["fee_rate"])) * mv * mult, not nft)
-        )
+        cands.append(Candidate(i, term, loss, fee * mult, not nft))
     from tlh_xl.tax import TaxInputs
 
     base = TaxInputs(
@@ -462,5 +506,5 @@ def test_every_plan_reconciles_and_never_loses_money(case) -> None:
         source = by_id[sale.lot_id]
         assert sale.wallet == source["wallet"] and 0 < sale.sell_quantity <= source["quantity"]
         if sale.gain_loss > 0:  # gains only when asked, long-term, at 0%
-            assert profile["harvest_gains"] and sale.term == "Long-term"
+            assert profile["harvest_gains"] and sale.term == "long"
     assert len({s.lot_id for s in plan.sale_records}) == len(plan.sale_records)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
+from .domain.terms import Term
 from .errors import InputError
 
 if TYPE_CHECKING:
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Term", "as_date", "days_to_long_term", "long_term_date", "term"]
 
-Term = Literal["short", "long"]
 
 
 def as_date(value: object, what: str = "date") -> dt.date:

@@ -1,6 +1,7 @@
 """The harvest engine: positions, the optimal plan, savings and rebuy dates. No I/O."""
 
-from .inputs import ASSET_CLASSES, Profile
+from ..domain.assets import ASSET_CLASSES
+from .inputs import Profile
 from .lots import Lot
 from .plan import POSITION_COLUMNS, SALE_COLUMNS, HarvestPlan, Summary, plan_harvest
 from .sales import Sale

@@ -68,8 +68,9 @@ def harvest_gains(
         if qty <= 0:
             break
         assert p.price is not None
-        _, proceeds, basis = sale_amounts(p.lot, p.price, qty / p.lot.quantity)
-        if not free(realized + proceeds - basis):  # cent rounding pushed it over: stop here
+        _, gross, basis = sale_amounts(p.lot, p.price, qty / p.lot.quantity)
+        gain = gross - writer.selling_fee(gross) - basis  # as the sale record will have it
+        if not free(realized + gain):  # cent rounding pushed it over: stop here
             break
         sale = writer.sell(p, qty / p.lot.quantity)
         out.append(sale)

@@ -1,4 +1,4 @@
-"""The harvest engine's inputs: the profile, asset classes and prices, validated.
+"""The harvest engine's inputs: the profile and prices, validated.
 
 Every value is converted to ``Decimal`` or ``date`` here, once; the lots are parsed in
 ``lots``. Errors name the field; the workbook layer passes locators that add the cell.
@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from ..errors import InputError
 from ..filing_status import FilingStatus, parse_filing_status
@@ -18,62 +18,13 @@ from ..holding_period import as_date
 from ..money import ZERO, Number, to_decimal
 
 __all__ = [
-    "ASSET_CLASSES",
-    "CLASS_SPELLINGS",
-    "NFT_CLASSES",
-    "RULE_KEYS",
-    "AssetClass",
     "Profile",
     "ResolvedProfile",
     "is_blank",
-    "parse_asset_class",
     "parse_flag",
     "parse_prices",
     "resolve_profile",
 ]
-
-AssetClass = Literal["Crypto", "NFT", "NFT (collectible)", "Security"]
-ASSET_CLASSES: tuple[AssetClass, ...] = ("Crypto", "NFT", "NFT (collectible)", "Security")
-NFT_CLASSES: frozenset[AssetClass] = frozenset({"NFT", "NFT (collectible)"})
-# Keys used for these classes in the rule files (wash_sale.asset_classes).
-RULE_KEYS: dict[AssetClass, str] = {
-    "Crypto": "crypto",
-    "NFT": "nft",
-    "NFT (collectible)": "nft_collectible",
-    "Security": "security",
-}
-
-
-def parse_asset_class(value: object, where: str = "asset class") -> AssetClass:
-    known = CLASS_SPELLINGS.get(value) if isinstance(value, str) else None
-    if known is not None:
-        return known
-    text = " ".join(str(value or "").replace("_", " ").split()).lower()
-    aliases: dict[str, AssetClass] = {
-        "crypto": "Crypto",
-        "cryptocurrency": "Crypto",
-        "coin": "Crypto",
-        "token": "Crypto",
-        "nft": "NFT",
-        "nft (collectible)": "NFT (collectible)",
-        "nft collectible": "NFT (collectible)",
-        "collectible": "NFT (collectible)",
-        "security": "Security",
-        "etf": "Security",
-        "etp": "Security",
-        "stock": "Security",
-    }
-    try:
-        found = aliases[text]
-    except KeyError:
-        raise InputError(f"{where}: {value!r} is not one of {', '.join(ASSET_CLASSES)}") from None
-    if isinstance(value, str):
-        CLASS_SPELLINGS[value] = found
-    return found
-
-
-# Spellings already seen, to their class: the lot parser's fast path looks them up here.
-CLASS_SPELLINGS: dict[str, AssetClass] = {name: name for name in ASSET_CLASSES}
 
 
 @dataclass(frozen=True)

@@ -23,17 +23,11 @@ from decimal import Decimal
 from itertools import repeat
 from typing import Any
 
+from ..domain.assets import CLASS_SPELLINGS, NFT_CLASSES, AssetClass, parse_asset_class
 from ..errors import InputError
 from ..holding_period import as_date
 from ..money import to_decimal
-from .inputs import (
-    CLASS_SPELLINGS,
-    NFT_CLASSES,
-    AssetClass,
-    is_blank,
-    parse_asset_class,
-    parse_flag,
-)
+from .inputs import is_blank, parse_flag
 
 __all__ = ["LOT_COLUMNS", "OPTIONAL_LOT_COLUMNS", "Locator", "Lot", "parse_lots"]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from ..domain.terms import Term
 from ..money import ZERO, cents, format_usd
 from ..rulebook.model import Rules
 from ..tax.compute import Exact, TaxInputs, evaluate
@@ -18,8 +19,9 @@ from ..tax.compute import Exact, TaxInputs, evaluate
 __all__ = ["RunningReturn", "shifted"]
 
 
-def shifted(x: TaxInputs, st: Decimal, lt: Decimal) -> TaxInputs:
-    """``x`` with ``st`` and ``lt`` added to this year's short- and long-term results."""
+def shifted(x: TaxInputs, st: Decimal, lt: Decimal, collectibles: Decimal = ZERO) -> TaxInputs:
+    """``x`` with ``st``, ``lt`` and ``collectibles`` added to this year's short-term,
+    long-term and (long-term) collectibles results."""
     # Built directly: dataclasses.replace costs more than the rest of a sale record.
     return TaxInputs(
         x.filing_status,
@@ -27,7 +29,7 @@ def shifted(x: TaxInputs, st: Decimal, lt: Decimal) -> TaxInputs:
         x.st_gain + st,
         x.lt_gain + lt,
         x.qualified_dividends,
-        x.collectibles_gain,
+        x.collectibles_gain + collectibles,
         x.deduction,
         x.st_carryforward,
         x.lt_carryforward,
@@ -42,24 +44,27 @@ class RunningReturn:
         self._start = start
         self._st = ZERO  # short-term result of the sales so far
         self._lt = ZERO
+        self._collectibles = ZERO  # long-term collectibles (28% group), apart from _lt
         self._now: Exact | None = None  # the return as it stands, when evaluated
         self._capped = False  # losses already past the limit: more loss only carries
 
     @property
     def inputs(self) -> TaxInputs:
-        return shifted(self._start, self._st, self._lt)
+        return shifted(self._start, self._st, self._lt, self._collectibles)
 
-    def add(self, short: bool, amount: Decimal) -> str:
-        """Add a sale's gain (+) or loss (−); return what it does, in words."""
+    def add(self, term: Term, amount: Decimal, collectible: bool = False) -> str:
+        """Add a sale's gain (+) or loss (−); return what it does, in words.
+        ``collectible``: a long-term result in the 28% collectibles group."""
+        short = term == "short"
         label = "short-term loss" if short else "long-term loss"
         if self._now is None and not self._capped:
             self._now = self._evaluate()
         if amount < 0 and self._capped:
-            self._add(short, amount)
+            self._add(short, amount, collectible)
             self._now = None
             return f"{label} carries {format_usd(-amount)} forward; no tax saved this year"
         e0 = self._now or self._evaluate()
-        self._add(short, amount)
+        self._add(short, amount, collectible)
         e1 = self._now = self._evaluate()
         saved = e0.total_tax - e1.total_tax
         if amount > 0:  # a gain (gain harvesting)
@@ -74,9 +79,11 @@ class RunningReturn:
         self._capped = n.combined <= -n.loss_deduction and n.loss_deduction == limit
         return e
 
-    def _add(self, short: bool, amount: Decimal) -> None:
+    def _add(self, short: bool, amount: Decimal, collectible: bool) -> None:
         if short:
             self._st += amount
+        elif collectible:
+            self._collectibles += amount
         else:
             self._lt += amount
 

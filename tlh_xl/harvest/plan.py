@@ -12,12 +12,14 @@ import datetime as dt
 import gc
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..money import ZERO, cents, format_usd
+from ..output_tables import HARVEST_COLUMNS, frame
+from ..output_tables import POSITION_COLUMNS as POSITION_TABLE
 from ..rulebook.model import Rules
 from ..tax.compute import TaxInputs, compute_tax
 from .gains import harvest_gains
@@ -32,39 +34,10 @@ if TYPE_CHECKING:
 
 __all__ = ["POSITION_COLUMNS", "SALE_COLUMNS", "HarvestPlan", "Sale", "Summary", "plan_harvest"]
 
-SALE_COLUMNS = (
-    "lot_id",
-    "asset",
-    "wallet",
-    "tx_id",
-    "acquired",
-    "sell_date",
-    "sell_quantity",
-    "proceeds",
-    "cost_basis",
-    "gain_loss",
-    "term",
-    "fees",
-    "rebuy_on",
-    "note",
-)
-POSITION_COLUMNS = (
-    "lot_id",
-    "asset",
-    "asset_class",
-    "wallet",
-    "tx_id",
-    "acquired",
-    "quantity",
-    "cost_basis",
-    "price",
-    "market_value",
-    "unrealized_gain_loss",
-    "term",
-    "long_term_on",
-    "days_to_long_term",
-    "flags",
-)
+# The plan's DataFrame columns (``plan.sales``, ``plan.positions``), from the one
+# declaration of the output tables.
+SALE_COLUMNS = tuple(c.key for c in HARVEST_COLUMNS)
+POSITION_COLUMNS = tuple(c.key for c in POSITION_TABLE)
 
 
 @dataclass(frozen=True)
@@ -89,7 +62,8 @@ class Summary:
 
 @dataclass(frozen=True)
 class HarvestPlan:
-    """The plan: ``sales`` and ``positions`` as DataFrames, ``summary`` as figures."""
+    """The plan: sale and position records, and the summary's figures. ``sales`` and
+    ``positions`` present the records as DataFrames."""
 
     sale_records: list[Sale]
     position_records: list[Position]
@@ -101,42 +75,11 @@ class HarvestPlan:
 
     @property
     def sales(self) -> pd.DataFrame:
-        import pandas as pd
-
-        frame: pd.DataFrame = pd.DataFrame(
-            [asdict(s) for s in self.sale_records], columns=list(SALE_COLUMNS)
-        )
-        return frame
+        return frame(self.sale_records, HARVEST_COLUMNS)
 
     @property
     def positions(self) -> pd.DataFrame:
-        import pandas as pd
-
-        frame: pd.DataFrame = pd.DataFrame(
-            [_position_row(p) for p in self.position_records], columns=list(POSITION_COLUMNS)
-        )
-        return frame
-
-
-def _position_row(p: Position) -> dict[str, Any]:
-    lot = p.lot
-    return {
-        "lot_id": lot.lot_id,
-        "asset": lot.asset,
-        "asset_class": lot.asset_class,
-        "wallet": lot.wallet,
-        "tx_id": lot.tx_id,
-        "acquired": lot.acquired,
-        "quantity": lot.quantity,
-        "cost_basis": lot.cost_basis,
-        "price": p.price,
-        "market_value": p.market_value,
-        "unrealized_gain_loss": p.unrealized,
-        "term": "Long-term" if p.term == "long" else "Short-term",
-        "long_term_on": p.long_term_on,
-        "days_to_long_term": p.days_to_long_term,
-        "flags": "; ".join(p.flags),
-    }
+        return frame(self.position_records, POSITION_TABLE)
 
 
 def _default_carryforward_value(rules: Rules, rp: ResolvedProfile) -> Decimal:
@@ -294,15 +237,19 @@ def _candidates(positions: Sequence[Position], rp: ResolvedProfile) -> list[Cand
         assert p.market_value is not None and p.unrealized is not None
         nft = p.lot.is_nft  # never bought back, and sold whole
         fee = one_side if nft else both_sides
-        out.append(Candidate(index, p.term, -p.unrealized, fee * p.market_value, not nft))
+        # The selling fee reduces the amount realized, so it adds to the loss; the whole
+        # cost of the trade (selling fee, and the rebuy fee) is still paid in cash.
+        loss = one_side * p.market_value - p.unrealized
+        out.append(Candidate(index, p.term, loss, fee * p.market_value, not nft))
     return out
 
 
 def _summarize(
     rules: Rules, rp: ResolvedProfile, base: TaxInputs, cv: Decimal, sales: Sequence[Sale]
 ) -> Summary:
-    st = sum((s.gain_loss for s in sales if s.term == "Short-term"), ZERO)
-    lt = sum((s.gain_loss for s in sales if s.term == "Long-term"), ZERO)
+    st = sum((s.gain_loss for s in sales if s.term == "short"), ZERO)
+    lt = sum((s.gain_loss for s in sales if s.term == "long" and not s.collectible), ZERO)
+    collectibles = sum((s.gain_loss for s in sales if s.collectible), ZERO)
     args: dict[str, Any] = dict(
         filing_status=base.filing_status,
         ordinary_income=base.ordinary_income,
@@ -311,8 +258,20 @@ def _summarize(
         st_carryforward=base.st_carryforward,
         lt_carryforward=base.lt_carryforward,
     )
-    without = compute_tax(rules, st_gain=base.st_gain, lt_gain=base.lt_gain, **args)
-    with_ = compute_tax(rules, st_gain=base.st_gain + st, lt_gain=base.lt_gain + lt, **args)
+    without = compute_tax(
+        rules,
+        st_gain=base.st_gain,
+        lt_gain=base.lt_gain,
+        collectibles_gain=base.collectibles_gain,
+        **args,
+    )
+    with_ = compute_tax(
+        rules,
+        st_gain=base.st_gain + st,
+        lt_gain=base.lt_gain + lt,
+        collectibles_gain=base.collectibles_gain + collectibles,
+        **args,
+    )
     costs = sum((s.fees for s in sales), ZERO)
     carried_before = without.st_carryforward_out + without.lt_carryforward_out
     carried_after = with_.st_carryforward_out + with_.lt_carryforward_out
@@ -326,10 +285,10 @@ def _summarize(
         trading_costs=costs,
         net_benefit=saved - costs + cents(cv * added),
         loss_harvested_short_term=-sum(
-            (s.gain_loss for s in sales if s.term == "Short-term" and s.gain_loss < 0), ZERO
+            (s.gain_loss for s in sales if s.term == "short" and s.gain_loss < 0), ZERO
         ),
         loss_harvested_long_term=-sum(
-            (s.gain_loss for s in sales if s.term == "Long-term" and s.gain_loss < 0), ZERO
+            (s.gain_loss for s in sales if s.term == "long" and s.gain_loss < 0), ZERO
         ),
         ordinary_income_offset=with_.capital_loss_deduction,
         carryforward_out_short_term=with_.st_carryforward_out,

@@ -8,10 +8,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..holding_period import Term, long_term_date
+from ..domain.assets import ASSET_CLASSES, NFT_CLASSES, RULE_KEYS
+from ..domain.terms import Term
+from ..holding_period import long_term_date
 from ..money import cents
 from ..rulebook.model import Rules, WashSaleClass
-from .inputs import ASSET_CLASSES, NFT_CLASSES, RULE_KEYS
 from .lots import Lot
 
 __all__ = ["Position", "value_positions"]

@@ -6,10 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
-from ..money import cents
+from ..domain.assets import COLLECTIBLE_CLASSES, RULE_KEYS
+from ..domain.disposition import Disposition
+from ..money import ZERO, cents, format_usd
 from ..rulebook.model import Rules
 from ..tax.compute import TaxInputs
-from .inputs import RULE_KEYS, ResolvedProfile
+from .inputs import ResolvedProfile
 from .lots import Lot
 from .notes import RunningReturn
 from .positions import Position
@@ -19,22 +21,30 @@ __all__ = ["QUANTUM", "Sale", "SaleWriter", "rebuy_date", "sale_amounts"]
 QUANTUM = Decimal("0.00000001")  # quantities to 8 decimals (one satoshi)
 
 
-@dataclass(slots=True)  # built once per lot: slots, not frozen, for speed
-class Sale:
-    lot_id: str
-    asset: str
-    wallet: str
-    tx_id: str
-    acquired: dt.date
-    sell_date: dt.date
-    sell_quantity: Decimal
-    proceeds: Decimal
-    cost_basis: Decimal
-    gain_loss: Decimal
-    term: str  # "Short-term" / "Long-term"
-    fees: Decimal
-    rebuy_on: dt.date | None
-    note: str
+@dataclass(slots=True)  # built once per sale: slots, not frozen, for speed
+class Sale(Disposition):
+    """A planned disposition, with what the plan adds: buying back, and why.
+
+    ``proceeds`` are net of the selling fee and ``gain_loss`` is proceeds − basis, as on
+    Form 8949. The rebuy fee is a cost of the plan (it adds to the new lot's basis), not
+    of this sale; ``fees`` is both, the cash the trade costs.
+    """
+
+    rebuy_fee: Decimal = ZERO
+    rebuy_on: dt.date | None = None
+    note: str = ""
+
+    @property
+    def fees(self) -> Decimal:
+        return self.selling_costs + self.rebuy_fee
+
+    @property
+    def sell_date(self) -> dt.date:
+        return self.sold
+
+    @property
+    def sell_quantity(self) -> Decimal:
+        return self.quantity
 
 
 def rebuy_date(rules: Rules, lot: Lot, rp: ResolvedProfile) -> tuple[dt.date | None, str]:
@@ -55,7 +65,8 @@ def rebuy_date(rules: Rules, lot: Lot, rp: ResolvedProfile) -> tuple[dt.date | N
 
 
 def sale_amounts(lot: Lot, price: Decimal, fraction: Decimal) -> tuple[Decimal, Decimal, Decimal]:
-    """(quantity, proceeds, basis) for selling a share of a lot, in satoshis and cents."""
+    """(quantity, gross proceeds, basis) for selling a share of a lot, in satoshis and
+    cents. Gross: before the selling fee (``SaleWriter.selling_fee``)."""
     if fraction >= 1:
         qty = lot.quantity
     else:
@@ -79,7 +90,11 @@ class SaleWriter:
         self.running = RunningReturn(rules, start)
         self._rebuy: dict[tuple[str, str], tuple[dt.date | None, str]] = {}
         self._long_term_note: dict[dt.date, str] = {}
-        self._fee_rate = {False: rp.fee_rate, True: rp.fee_rate * 2}  # rebought: two trades
+        self._fee_rate = rp.fee_rate
+
+    def selling_fee(self, gross: Decimal) -> Decimal:
+        """The fee of one trade of ``gross`` dollars (each side of a sale and rebuy)."""
+        return cents(self._fee_rate * gross)
 
     @property
     def inputs(self) -> TaxInputs:
@@ -88,21 +103,26 @@ class SaleWriter:
     def sell(self, p: Position, fraction: Decimal) -> Sale:
         lot = p.lot
         assert p.price is not None and p.market_value is not None
-        if fraction >= 1:  # the whole lot: its market value is the proceeds
-            qty, proceeds, basis = lot.quantity, p.market_value, lot.cost_basis
+        if fraction >= 1:  # the whole lot: its market value is the gross proceeds
+            qty, gross, basis = lot.quantity, p.market_value, lot.cost_basis
         else:
-            qty, proceeds, basis = sale_amounts(lot, p.price, fraction)
+            qty, gross, basis = sale_amounts(lot, p.price, fraction)
         key = (lot.asset_class, lot.asset)
         rebuy = self._rebuy.get(key)
         if rebuy is None:
             rebuy = self._rebuy[key] = rebuy_date(self.rules, lot, self.rp)
         rebuy_on, rebuy_note = rebuy
-        fees = cents(self._fee_rate[rebuy_on is not None] * proceeds)
+        selling_fee = self.selling_fee(gross)
+        rebuy_fee = selling_fee if rebuy_on is not None else ZERO  # the same units back
+        proceeds = gross - selling_fee
         gain = proceeds - basis
         short = p.term == "short"
-        notes = [self.running.add(short, gain)]
+        collectible = not short and lot.asset_class in COLLECTIBLE_CLASSES
+        notes = [self.running.add(p.term, gain, collectible)]
         if qty < lot.quantity:
             notes.append(f"sell {qty.normalize():f} of {lot.quantity.normalize():f}")
+        if selling_fee:
+            notes.append(f"proceeds net of the {format_usd(selling_fee)} selling fee")
         if short:
             when = self._long_term_note.get(p.long_term_on)
             if when is None:
@@ -118,6 +138,7 @@ class SaleWriter:
         return Sale(
             lot.lot_id,
             lot.asset,
+            lot.asset_class,
             lot.wallet,
             lot.tx_id,
             lot.acquired,
@@ -126,8 +147,10 @@ class SaleWriter:
             proceeds,
             basis,
             gain,
-            "Short-term" if short else "Long-term",
-            fees,
+            p.term,
+            selling_fee,
+            (),
+            rebuy_fee,
             rebuy_on,
             "; ".join(notes),
         )

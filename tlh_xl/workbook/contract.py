@@ -7,19 +7,23 @@ rename them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+
+from ..output_tables import HARVEST_COLUMNS, POSITION_COLUMNS, Kind
 
 __all__ = [
+    "HARVEST_COLUMNS",
     "HARVEST_HEADERS",
     "LOT_COLUMNS",
     "MAX_NOTES",
     "NOTES_ROW",
+    "POSITION_COLUMNS",
     "POSITION_HEADERS",
     "PRICE_COLUMNS",
     "PROFILE_FIELDS",
     "SHEETS",
     "SUMMARY_FIELDS",
     "Column",
+    "Kind",
     "ProfileField",
     "SummaryField",
     "normalize_header",
@@ -35,8 +39,6 @@ SUMMARY = "Summary"
 FORMULAS = "Formulas"
 SHEETS = (README, PROFILE, LOTS, PRICES, POSITIONS, HARVEST, SUMMARY, FORMULAS)
 OUTPUT_SHEETS = (POSITIONS, HARVEST, SUMMARY)  # the only sheets a fill rewrites
-
-Kind = Literal["text", "money", "number", "date", "rate", "int", "flag", "status"]
 
 
 @dataclass(frozen=True)
@@ -77,40 +79,9 @@ PRICE_COLUMNS = (
     Column("Identical Group", "identical_group", "text", required=False, width=20),
 )
 
-HARVEST_HEADERS = (
-    "Lot ID",
-    "Asset",
-    "Wallet",
-    "Tx ID",
-    "Acquired",
-    "Sell Date",
-    "Sell Quantity",
-    "Proceeds",
-    "Cost Basis",
-    "Gain/Loss",
-    "Term",
-    "Fees",
-    "Rebuy On",
-    "Note",
-)
-
-POSITION_HEADERS = (
-    "Lot ID",
-    "Asset",
-    "Asset Class",
-    "Wallet",
-    "Tx ID",
-    "Acquired",
-    "Quantity",
-    "Cost Basis",
-    "Price",
-    "Market Value",
-    "Unrealized Gain/Loss",
-    "Term",
-    "Long-Term On",
-    "Days To Long-Term",
-    "Flags",
-)
+# The output tables are declared once, in output_tables; these are their headers.
+HARVEST_HEADERS = tuple(c.header for c in HARVEST_COLUMNS)
+POSITION_HEADERS = tuple(c.header for c in POSITION_COLUMNS)
 
 
 @dataclass(frozen=True)

@@ -27,16 +27,17 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..domain.assets import ASSET_CLASSES
 from ..filing_status import FILING_STATUS_LABELS
-from ..harvest.inputs import ASSET_CLASSES
+from ..output_tables import OutputColumn
 from .contract import (
     FORMULAS,
     HARVEST,
-    HARVEST_HEADERS,
+    HARVEST_COLUMNS,
     LOT_COLUMNS,
     LOTS,
     NOTES_ROW,
-    POSITION_HEADERS,
+    POSITION_COLUMNS,
     POSITIONS,
     PRICE_COLUMNS,
     PRICES,
@@ -268,69 +269,28 @@ def build_prices(ws: Worksheet, rows: Sequence[dict[str, Any]] = ()) -> None:
 
 # --- output sheets -----------------------------------------------------------------------
 
-_POSITION_KINDS: tuple[Kind, ...] = (
-    "text",
-    "text",
-    "text",
-    "text",
-    "text",
-    "date",
-    "number",
-    "money",
-    "money",
-    "money",
-    "money",
-    "text",
-    "date",
-    "int",
-    "text",
-)
-_POSITION_WIDTHS = (10, 10, 17, 15, 18, 12, 15, 14, 13, 14, 16, 11, 13, 10, 60)
-_HARVEST_KINDS: tuple[Kind, ...] = (
-    "text",
-    "text",
-    "text",
-    "text",
-    "date",
-    "date",
-    "number",
-    "money",
-    "money",
-    "money",
-    "text",
-    "money",
-    "date",
-    "text",
-)
-_HARVEST_WIDTHS = (10, 10, 15, 18, 12, 12, 15, 14, 14, 14, 11, 11, 12, 90)
-
 
 def _output_table(
-    ws: Worksheet,
-    name: str,
-    headers: Sequence[str],
-    kinds: Sequence[Kind],
-    widths: Sequence[int],
-    rows: Sequence[Sequence[Any]],
+    ws: Worksheet, name: str, columns: Sequence[OutputColumn], rows: Sequence[Sequence[Any]]
 ) -> None:
-    _table(ws, name, headers, len(rows), widths)
+    _table(ws, name, [c.header for c in columns], len(rows), [c.width for c in columns])
     if not rows:
-        for col, kind in enumerate(kinds, start=1):
-            _format_column(ws, col, kind, 0)
+        for col, column in enumerate(columns, start=1):
+            _format_column(ws, col, column.kind, 0)
         return
     # openpyxl writes the first row, every cell styled, as the template whose style
     # indexes fast_rows reuses when it writes all the rows straight to the sheet's XML.
-    for col, (value, kind) in enumerate(zip(rows[0], kinds), start=1):
-        _put(ws.cell(row=2, column=col), None if value == "" else value, kind)
-    setattr(ws, FAST_ROWS, (rows, len(headers)))
+    for col, (value, column) in enumerate(zip(rows[0], columns), start=1):
+        _put(ws.cell(row=2, column=col), None if value == "" else value, column.kind)
+    setattr(ws, FAST_ROWS, (rows, len(columns)))
 
 
 def build_positions(ws: Worksheet, rows: Sequence[Sequence[Any]] = ()) -> None:
-    _output_table(ws, POSITIONS, POSITION_HEADERS, _POSITION_KINDS, _POSITION_WIDTHS, rows)
+    _output_table(ws, POSITIONS, POSITION_COLUMNS, rows)
 
 
 def build_harvest(ws: Worksheet, rows: Sequence[Sequence[Any]] = ()) -> None:
-    _output_table(ws, HARVEST, HARVEST_HEADERS, _HARVEST_KINDS, _HARVEST_WIDTHS, rows)
+    _output_table(ws, HARVEST, HARVEST_COLUMNS, rows)
 
 
 # Cross-checks computed by the spreadsheet itself from the Harvest table.

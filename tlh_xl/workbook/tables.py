@@ -13,57 +13,17 @@ from typing import Any
 
 from ..harvest.plan import HarvestPlan
 from ..harvest.positions import Position
+from ..output_tables import HARVEST_COLUMNS, POSITION_COLUMNS, rows
 
 __all__ = ["asset_totals", "position_rows", "sale_rows", "summary_values"]
 
 
-def _term(term: str) -> str:
-    return "Long-term" if term == "long" else "Short-term"
-
-
 def position_rows(positions: Sequence[Position]) -> list[tuple[Any, ...]]:
-    return [
-        (
-            p.lot.lot_id,
-            p.lot.asset,
-            p.lot.asset_class,
-            p.lot.wallet,
-            p.lot.tx_id,
-            p.lot.acquired,
-            p.lot.quantity,
-            p.lot.cost_basis,
-            p.price,
-            p.market_value,
-            p.unrealized,
-            _term(p.term),
-            p.long_term_on,
-            p.days_to_long_term,
-            "; ".join(p.flags),
-        )
-        for p in positions
-    ]
+    return rows(positions, POSITION_COLUMNS)
 
 
 def sale_rows(plan: HarvestPlan) -> list[tuple[Any, ...]]:
-    return [
-        (
-            s.lot_id,
-            s.asset,
-            s.wallet,
-            s.tx_id,
-            s.acquired,
-            s.sell_date,
-            s.sell_quantity,
-            s.proceeds,
-            s.cost_basis,
-            s.gain_loss,
-            s.term,
-            s.fees,
-            s.rebuy_on,
-            s.note,
-        )
-        for s in plan.sale_records
-    ]
+    return rows(plan.sale_records, HARVEST_COLUMNS)
 
 
 def summary_values(plan: HarvestPlan) -> dict[str, Any]:

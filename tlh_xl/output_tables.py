@@ -1,0 +1,109 @@
+"""The plan's output tables, declared once: Harvest (the sales) and Positions (the lots).
+
+Each column says its header (as the workbook shows it), its key (the plan's DataFrame
+column), where its value comes from on the record, its kind (how it is formatted) and
+its width. The workbook writer, the Fill button, the Excel functions' spills and the
+DataFrames all build their rows from these declarations, so a new column is added here
+and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, Literal
+
+from .domain.terms import TERM_LABELS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "HARVEST_COLUMNS",
+    "POSITION_COLUMNS",
+    "Kind",
+    "OutputColumn",
+    "frame",
+    "rows",
+]
+
+Kind = Literal["text", "money", "number", "date", "rate", "int", "flag", "status"]
+Show = Literal["value", "term", "joined"]
+
+
+@dataclass(frozen=True)
+class OutputColumn:
+    header: str  # as the workbook shows it; users' formulas refer to it
+    key: str  # the plan's DataFrame column
+    source: str  # attribute path on the record, e.g. "lot.lot_id"
+    kind: Kind
+    width: int
+    show: Show = "value"  # "term": the term's label; "joined": a list joined by "; "
+
+    def getter(self) -> Callable[[Any], Any]:
+        get = attrgetter(self.source)
+        if self.show == "term":
+            return lambda record: TERM_LABELS[get(record)]
+        if self.show == "joined":
+            return lambda record: "; ".join(get(record))
+        return get
+
+
+def _col(header: str, key: str, kind: Kind, width: int, **kw: Any) -> OutputColumn:
+    return OutputColumn(header, key, kw.pop("source", key), kind, width, **kw)
+
+
+# One row per suggested sale (harvest.sales.Sale): the records an accountant needs.
+# Proceeds are net of the selling fee, as on Form 8949; Fees are the trade's whole cash
+# cost (the selling fee and, when the lot is bought back, the rebuy fee).
+HARVEST_COLUMNS: tuple[OutputColumn, ...] = (
+    _col("Lot ID", "lot_id", "text", 10),
+    _col("Asset", "asset", "text", 10),
+    _col("Wallet", "wallet", "text", 15),
+    _col("Tx ID", "tx_id", "text", 18),
+    _col("Acquired", "acquired", "date", 12),
+    _col("Sell Date", "sell_date", "date", 12, source="sold"),
+    _col("Sell Quantity", "sell_quantity", "number", 15, source="quantity"),
+    _col("Proceeds", "proceeds", "money", 14),
+    _col("Cost Basis", "cost_basis", "money", 14),
+    _col("Gain/Loss", "gain_loss", "money", 14),
+    _col("Term", "term", "text", 11, show="term"),
+    _col("Fees", "fees", "money", 11),
+    _col("Rebuy On", "rebuy_on", "date", 12),
+    _col("Note", "note", "text", 90),
+)
+
+# Every lot, valued (harvest.positions.Position).
+POSITION_COLUMNS: tuple[OutputColumn, ...] = (
+    _col("Lot ID", "lot_id", "text", 10, source="lot.lot_id"),
+    _col("Asset", "asset", "text", 10, source="lot.asset"),
+    _col("Asset Class", "asset_class", "text", 17, source="lot.asset_class"),
+    _col("Wallet", "wallet", "text", 15, source="lot.wallet"),
+    _col("Tx ID", "tx_id", "text", 18, source="lot.tx_id"),
+    _col("Acquired", "acquired", "date", 12, source="lot.acquired"),
+    _col("Quantity", "quantity", "number", 15, source="lot.quantity"),
+    _col("Cost Basis", "cost_basis", "money", 14, source="lot.cost_basis"),
+    _col("Price", "price", "money", 13),
+    _col("Market Value", "market_value", "money", 14),
+    _col("Unrealized Gain/Loss", "unrealized_gain_loss", "money", 16, source="unrealized"),
+    _col("Term", "term", "text", 11, show="term"),
+    _col("Long-Term On", "long_term_on", "date", 13),
+    _col("Days To Long-Term", "days_to_long_term", "int", 10),
+    _col("Flags", "flags", "text", 60, show="joined"),
+)
+
+
+def rows(records: Iterable[Any], columns: Sequence[OutputColumn]) -> list[tuple[Any, ...]]:
+    """One tuple of values per record, in the columns' order."""
+    getters = [c.getter() for c in columns]
+    return [tuple(get(r) for get in getters) for r in records]
+
+
+def frame(records: Sequence[Any], columns: Sequence[OutputColumn]) -> pd.DataFrame:
+    """The records as a DataFrame keyed by the columns' keys, built column by column."""
+    import pandas as pd
+
+    data = {c.key: list(map(c.getter(), records)) for c in columns}
+    table: pd.DataFrame = pd.DataFrame(data, columns=[c.key for c in columns])
+    return table
