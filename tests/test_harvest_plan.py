@@ -508,3 +508,22 @@ def test_every_plan_reconciles_and_never_loses_money(case) -> None:
         if sale.gain_loss > 0:  # gains only when asked, long-term, at 0%
             assert profile["harvest_gains"] and sale.term == "long"
     assert len({s.lot_id for s in plan.sale_records}) == len(plan.sale_records)
+
+
+def test_planning_leaves_the_garbage_collector_alone(monkeypatch) -> None:
+    """Inside Excel the process is the user's Python session: no global GC switch."""
+    import gc
+
+    import tlh_xl.harvest.plan as plan_module
+
+    seen = []
+    real = plan_module.optimize
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(plan_module, "optimize", spy)
+    assert gc.isenabled()
+    plan_harvest(R2025, JANE, JANE_LOTS, JANE_PRICES)
+    assert seen == [True] and gc.isenabled()

@@ -9,9 +9,7 @@ recomputed from those records with ``compute_tax``, so it reconciles with them e
 from __future__ import annotations
 
 import datetime as dt
-import gc
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -146,22 +144,9 @@ def plan_harvest(
     ``place`` and ``profile_place`` name where a bad value sits (the workbook passes
     functions that give ``Lots!F14``); by default errors name the lot ID and field.
     """
-    with _gc_paused():
-        return _plan(rules, profile, lots, prices, exclude, identical, today, place, profile_place)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Planning builds a few objects per lot and frees none until the end; the cyclic
-    garbage collector would rescan them again and again (a fifth of the time at 100k
-    lots) for nothing. Reference counting still frees memory as usual."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+    # The cyclic garbage collector is left alone: inside Excel this process is the
+    # user's whole Python session (it once was paused here for the length of a plan).
+    return _plan(rules, profile, lots, prices, exclude, identical, today, place, profile_place)
 
 
 def _plan(
