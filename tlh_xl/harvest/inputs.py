@@ -35,6 +35,8 @@ class Profile:
 
     * ``tax_year``: the year of ``as_of_date``.
     * ``qualified_dividends``, realized gains and carryforwards: 0.
+    * ``realized_collectibles``: long-term collectibles gain (or loss) already realized
+      this year, taxed at up to 28%; it is *not* included in ``realized_long_term``.
     * ``deduction``: the standard deduction for the year and filing status.
     * ``as_of_date``: today.
     * ``fee_rate``: 0.005 (0.5% per side: a typical exchange fee plus spread).
@@ -61,6 +63,7 @@ class Profile:
     min_benefit: Number | None = None
     rebuy: bool | str | None = None
     harvest_gains: bool | str | None = None
+    realized_collectibles: Number | None = None
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Profile:
@@ -96,6 +99,7 @@ class ResolvedProfile:
     min_benefit: Decimal
     rebuy: bool
     harvest_gains: bool
+    realized_collectibles: Decimal = ZERO
 
 
 def parse_flag(value: object, what: str, default: bool) -> bool:
@@ -174,6 +178,7 @@ def resolve_profile(
         min_benefit=money("min_benefit", nonneg=True),
         rebuy=parse_flag(profile.rebuy, where("rebuy"), True),
         harvest_gains=parse_flag(profile.harvest_gains, where("harvest_gains"), False),
+        realized_collectibles=money("realized_collectibles"),
     )
 
 

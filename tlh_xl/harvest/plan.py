@@ -98,6 +98,7 @@ def _base_inputs(rp: ResolvedProfile) -> TaxInputs:
         ordinary_income=rp.ordinary_income,
         st_gain=rp.realized_short_term,
         lt_gain=rp.realized_long_term,
+        collectibles_gain=rp.realized_collectibles,
         qualified_dividends=rp.qualified_dividends,
         deduction=rp.deduction,
         st_carryforward=rp.carryforward_short_term,

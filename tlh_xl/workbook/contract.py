@@ -177,6 +177,15 @@ PROFILE_FIELDS = (
         "flag",
         "yes to also realize gains taxed at 0%, resetting basis (blank: no).",
     ),
+    # Last, so that Profile!A4:B18 in existing workbooks still holds the fields above.
+    ProfileField(
+        "RealizedCollectibles",
+        "Realized collectibles gain/loss (28%)",
+        "realized_collectibles",
+        "money",
+        "Long-term gain/loss on collectibles (art, NFTs that are collectibles) already "
+        "realized this year; not part of the realized long-term figure above.",
+    ),
 )
 
 
