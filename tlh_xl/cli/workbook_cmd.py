@@ -37,6 +37,8 @@ def print_plan(plan: Any, rules: Rules, top: int = 10) -> None:
         print(f"  {label:<{width}}  {value:>27}")
     for message in plan.messages:
         print(f"  note: {message}")
+    from ..domain.terms import term_label
+
     sales = sorted(plan.sale_records, key=lambda x: x.gain_loss)
     if not sales:
         print("\nNo sales suggested.")
@@ -51,7 +53,7 @@ def print_plan(plan: Any, rules: Rules, top: int = 10) -> None:
             qty = f"{x.sell_quantity.normalize():f}"
             print(
                 f"  {x.lot_id:<6}{x.asset[:17]:<18}{x.wallet[:11]:<12}{qty:>16}"
-                f"{money(x.gain_loss):>15}  {x.term:<11}{x.rebuy_on or 'no rebuy'}"
+                f"{money(x.gain_loss):>15}  {term_label(x.term):<11}{x.rebuy_on or 'no rebuy'}"
             )
     print(f"\nRules: {rules.describe()} ({rules.path})")
 
