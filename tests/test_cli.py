@@ -90,6 +90,7 @@ def test_rules_list_and_show(run_cli) -> None:
     assert r.returncode == 0
     assert "standard_deduction.amount.single: 15,750" in r.stdout
     assert "source: Pub. L. 119-21" in r.stdout
+    assert "notes: Figures transcribed from Rev. Proc. 2024-40" in r.stdout
 
 
 def test_help_for_every_command(run_cli) -> None:

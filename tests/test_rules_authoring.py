@@ -51,7 +51,7 @@ def test_rules_new_writes_a_projected_year_that_checks_loads_and_computes(
     # 24,800 × 2.5% = 620 → +600 (multiple of $50) → 25,400; single 12,400 → +300 ($25) → 12,700.
     assert rules.ordinary_income.thresholds.married_joint[1] == 25_400
     assert rules.ordinary_income.thresholds.single[1] == 12_700
-    # Not indexed by the Code: copied as they are.
+    # Not indexed by the Code: copied as they are (niit.indexing: null says so for NIIT).
     assert rules.niit.thresholds == old.niit.thresholds
     assert rules.capital_loss.limit == old.capital_loss.limit
     assert rules.ordinary_income.rates == old.ordinary_income.rates
@@ -84,6 +84,35 @@ def test_rules_new_defaults_to_the_user_rules_folder(tmp_path: Path, run_cli) ->
     assert "2027  us    projected  -           user" in listed.stdout
     again = run_cli("rules", "new", "2027", "--from", "2026", env=env)
     assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_the_rule_file_says_what_rules_new_indexes() -> None:
+    """The NIIT thresholds are copied because the file says niit.indexing: null
+    (§1411(b)); a file that gives niit.indexing has them projected like the others."""
+    rules = load_rules(2026)
+    assert rules.niit.indexing is None
+    copied = project(rules, 2027, Decimal("0.025"))
+    assert copied.niit.thresholds == rules.niit.thresholds
+    assert not any("PROJECTED" in ref.title for ref in copied.niit.reference)
+
+    text = (RULES / "us" / "2026.yaml").read_text(encoding="utf-8")
+    indexed = text.replace(
+        "  indexing: null\n",
+        "  indexing:\n"
+        "    multiple: {single: 50, married_joint: 50, married_separate: 25, "
+        "head_of_household: 50, qualifying_surviving_spouse: 50}\n"
+        "    reference: a law indexing the §1411(b) thresholds (test)\n",
+    )
+    assert indexed != text
+    as_if = parse_rules_text(indexed)
+    projected = project(as_if, 2027, Decimal("0.025"))
+    # 250,000 × 2.5% = 6,250 → +6,250 ($50); 125,000 × 2.5% = 3,125 → +3,125 ($25).
+    assert projected.niit.thresholds.married_joint == 256_250
+    assert projected.niit.thresholds.married_separate == 128_125
+    assert projected.niit.thresholds.single == 205_000
+    assert any("PROJECTED for 2027" in ref.title for ref in projected.niit.reference)
+    assert projected.niit.indexing == as_if.niit.indexing
+    assert parse_rules_text(dump_rules(projected)).model_dump() == projected.model_dump()
 
 
 @pytest.mark.parametrize("year", [2023, 2024, 2025, 2026])

@@ -74,6 +74,12 @@ DEFECTS = {
         "  rate: 3.8",
         "niit.rate: Input should be less than or equal to 1",
     ),
+    "a key that is no longer read": (
+        "  day: 31",
+        "  day: 31\n  basis: trade_date",
+        "deadline.basis: no longer a rule-file key, delete it: a sale always counts in the "
+        "year of its trade date",
+    ),
     "wrong count of thresholds": (
         "    single: [0, 11_925, 48_475, 103_350, 197_300, 250_525, 626_350]",
         "    single: [0, 11_925, 48_475, 103_350, 197_300, 250_525]",
@@ -107,6 +113,33 @@ def test_shipped_files_pass_check(run_cli) -> None:
     result = run_cli("rules", "check", *files)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count(": ok") == 4
+
+
+# A full file an older 'tlh-xl rules new' wrote still holds keys no code read.
+RETIRED_KEYS = {
+    "capital_loss.carryforward_years": (
+        "    qualifying_surviving_spouse: 3_000\n",
+        "  carryforward_years: null\n",
+    ),
+    "capital_loss.carryforward_keeps_character": (
+        "    qualifying_surviving_spouse: 3_000\n",
+        "  carryforward_keeps_character: true\n",
+    ),
+    "niit.indexed": ("  indexing: null\n", "  indexed: false\n"),
+    "holding_period.counting": ("  more_than_years: 1\n", "  counting: anniversary\n"),
+    "cost_basis": ("", "\ncost_basis:\n  per_wallet: true\n  per_wallet_since: 2025-01-01\n"),
+}
+
+
+@pytest.mark.parametrize("key", sorted(RETIRED_KEYS))
+def test_a_key_no_code_reads_is_refused_saying_why(tmp_path: Path, key: str) -> None:
+    after, added = RETIRED_KEYS[key]
+    text = GOOD.replace(after, after + added, 1) if after else GOOD + added
+    assert added in text
+    path = tmp_path / "2025.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RulesError, match=rf"{re.escape(key)}: no longer a rule-file key"):
+        parse_rules_file(path)
 
 
 def test_floats_are_exact_decimals() -> None:
@@ -187,7 +220,6 @@ def test_statutory_values(year: int) -> None:
     rules = load_rules(year)
     assert rules.capital_loss.limit.of("married_separate") == 1_500
     assert rules.capital_loss.limit.of("single") == 3_000
-    assert rules.capital_loss.carryforward_years is None
     assert rules.niit.thresholds.of("married_joint") == 250_000
     assert rules.niit.thresholds.of("married_separate") == 125_000
     assert rules.capital_gains.collectibles_rate == Decimal("0.28")
@@ -196,7 +228,7 @@ def test_statutory_values(year: int) -> None:
     assert rules.wash_sale.asset_classes.security.window_days == 30
     assert rules.rebuy.wait_hours == 24
     assert (rules.deadline.month, rules.deadline.day) == (12, 31)
-    assert rules.cost_basis.per_wallet is (year >= 2025)
+    assert rules.niit.indexing is None  # §1411(b): 'rules new' copies the thresholds
     # Every section cites at least one source.
     for name in type(rules).model_fields:
         section = getattr(rules, name)

@@ -48,10 +48,11 @@ def cmd_rules_show(args: argparse.Namespace) -> int:
     print(f"# {rules.describe()}  {rules.path}")
     for parent in rules.inherits_from:
         print(f"#   extends {parent}")
-    data = rules.model_dump(exclude={"notes"})
+    # Everything the file holds, notes and sources included: they are there for the reader.
+    data = rules.model_dump()
     for section, body in data.items():
         if not isinstance(body, dict):
-            print(f"{section}: {show_value(body)}")
+            print(f"{section}: {show_value(body)}".replace("\n", "\n  "))
             continue
         refs = body.pop("reference", [])
         for path, value in flatten(body, section):

@@ -1,11 +1,14 @@
 """Authoring rule files: project next year, write YAML, compare two years.
 
-``project`` indexes every amount whose section carries ``indexing`` (ordinary brackets,
-capital-gain breakpoints, the standard deduction): the increase ``amount × inflation`` is
-rounded *down* to the multiple the section names for each filing status, as IRC
-§1(f)(7) prescribes. Amounts the Code does not index (the $3,000 loss limit, the NIIT
-thresholds, the rates) are copied. The result is marked ``projected`` with no
-``last_verified`` date until someone checks it against the new Revenue Procedure.
+``project`` indexes the amounts of every section whose ``indexing`` the rule file gives
+(ordinary brackets, capital-gain breakpoints, the standard deduction): the increase
+``amount × inflation`` is rounded *down* to the multiple the section names for each
+filing status, as IRC §1(f)(7) prescribes. The file is the only source of what is
+indexed: the NIIT thresholds are copied because the file says ``niit.indexing: null``
+(§1411(b)), and would be projected if it gave ``indexing``. Amounts with no ``indexing``
+in the model (the $3,000 loss limit of §1211(b), the rates) are copied. The result is
+marked ``projected`` with no ``last_verified`` date until someone checks it against the
+new Revenue Procedure.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import json
 import re
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
+
+from pydantic import BaseModel
 
 from ..filing_status import FILING_STATUSES
 from .loader import parse_rules_text
@@ -42,6 +47,23 @@ def _index_by_status(values: dict[str, Any], indexing: Indexing, inflation: Deci
             values[status] = _indexed(Decimal(current), inflation, multiple)
 
 
+def _indexable_sections() -> list[str]:
+    """The sections whose model has ``indexing`` (required, or null when not indexed)."""
+    out = []
+    for name, info in Rules.model_fields.items():
+        kind = info.annotation
+        if (
+            isinstance(kind, type)
+            and issubclass(kind, BaseModel)
+            and "indexing" in kind.model_fields
+        ):
+            out.append(name)
+    return out
+
+
+INDEXABLE_SECTIONS = tuple(_indexable_sections())
+
+
 def project(rules: Rules, year: int, inflation: Decimal) -> Rules:
     """Next year's rules from this year's, with indexed amounts grown by ``inflation``."""
     data = rules.model_dump(mode="python")
@@ -53,15 +75,14 @@ def project(rules: Rules, year: int, inflation: Decimal) -> Rules:
         f"Replace every indexed amount with the figures of the IRS Revenue Procedure for "
         f"{year}, update the references, then set status: official and last_verified."
     )
-    for section in ("ordinary_income", "capital_gains"):
-        body = data[section]
-        _index_by_status(body["thresholds"], getattr(rules, section).indexing, inflation)
-    _index_by_status(
-        data["standard_deduction"]["amount"], rules.standard_deduction.indexing, inflation
-    )
-    for section in ("ordinary_income", "capital_gains", "standard_deduction"):
-        data[section]["reference"] = [
-            *data[section]["reference"],
+    for name in INDEXABLE_SECTIONS:
+        section = getattr(rules, name)
+        indexing: Indexing | None = section.indexing
+        if indexing is None:  # niit: §1411(b) does not index its thresholds
+            continue
+        _index_by_status(data[name][type(section).INDEXED], indexing, inflation)
+        data[name]["reference"] = [
+            *data[name]["reference"],
             {
                 "title": f"PROJECTED for {year}: replace with the Revenue Procedure for {year}",
                 "href": None,

@@ -118,10 +118,35 @@ def _origin(loc: KeyPath, origins: Origins) -> tuple[str, int]:
     return origins.get((), ("<rules>", 1))
 
 
-def _message(error: dict[str, Any]) -> str:
+# Keys rule files once held that no code read (a value nobody reads is a trap: editing
+# it changes nothing). Files written before they went, e.g. by an older 'rules new', are
+# told why each went rather than to check its spelling.
+RETIRED: dict[KeyPath, str] = {
+    ("capital_loss", "carryforward_years"): (
+        "a capital loss carries forward indefinitely (IRC §1212(b)); it is not a setting"
+    ),
+    ("capital_loss", "carryforward_keeps_character"): (
+        "a carried-over loss keeps its short- or long-term character (IRC §1212(b)(1)); "
+        "it is not a setting"
+    ),
+    ("niit", "indexed"): (
+        "'rules new' indexes the NIIT thresholds only if the file gives niit.indexing "
+        "(null, or absent: not indexed)"
+    ),
+    ("holding_period", "counting"): (
+        "the holding period is always counted by the anniversary rule (Rev. Rul. 66-7)"
+    ),
+    ("deadline", "basis"): "a sale always counts in the year of its trade date",
+    ("cost_basis",): "no code tracks basis per wallet or account yet",
+}
+
+
+def _message(error: dict[str, Any], loc: KeyPath = ()) -> str:
     kind = error["type"]
     if kind == "missing":
         return "missing (this key is required)"
+    if kind == "extra_forbidden" and loc in RETIRED:
+        return f"no longer a rule-file key, delete it: {RETIRED[loc]}"
     if kind == "extra_forbidden":
         return "unknown key (check the spelling; see rules/schema.json)"
     msg = str(error["msg"])
@@ -260,7 +285,8 @@ def _validate(source: _Source, path: Path | None) -> Rules:
         first = exc.errors()[0]
         loc = _clean_loc(tuple(first["loc"]))
         where, line = _origin(loc, source.origins)
-        raise RulesError(f"{where}:{line} {_dotted(loc)}: {_message(dict(first))}") from None
+        message = _message(dict(first), loc)
+        raise RulesError(f"{where}:{line} {_dotted(loc)}: {message}") from None
     rules._path = path
     rules._inherits_from = source.files
     return rules

@@ -6,6 +6,11 @@ loader (``loader.py``) turns pydantic's errors into one line naming file, line a
 ``rules/schema.json`` is generated from this model (``tlh-xl rules schema``).
 
 Each section carries ``reference``: the legal sources its values come from.
+
+Every value here is read by some code (``tests/test_rules_all_read.py`` checks it). A
+mechanic the code hard-codes and no law could change by a number (the indefinite loss
+carryover, anniversary counting, trade-date deadlines) is not a setting: the rule files
+say it in a comment, with its citation, and the model has no key for it.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import datetime as dt
 from decimal import Decimal
 from itertools import pairwise
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -35,7 +40,6 @@ __all__ = [
     "ByStatus",
     "CapitalGains",
     "CapitalLoss",
-    "CostBasis",
     "Deadline",
     "HoldingPeriod",
     "Indexing",
@@ -136,7 +140,8 @@ class Indexing(_Strict):
 
     Each amount grows by the inflation rate and the increase is rounded *down* to the
     next lowest multiple given here for the filing status, as the cited Code section
-    prescribes.
+    prescribes. A section is indexed exactly when it carries ``indexing``; its class
+    names the amounts it applies to (``INDEXED``).
     """
 
     multiple: ByStatus
@@ -144,6 +149,8 @@ class Indexing(_Strict):
 
 
 class _RateSchedule(_Strict):
+    INDEXED: ClassVar[str] = "thresholds"
+
     reference: References
     rates: Annotated[list[Rate], Field(min_length=1)]
     thresholds: ThresholdsByStatus
@@ -180,37 +187,49 @@ class CapitalGains(_RateSchedule):
 
 
 class StandardDeduction(_Strict):
+    INDEXED: ClassVar[str] = "amount"
+
     reference: References
     amount: ByStatus
     indexing: Indexing
 
 
 class CapitalLoss(_Strict):
-    """IRC §1211(b) limit on losses against ordinary income; §1212(b) carryover."""
+    """IRC §1211(b) limit on losses against ordinary income.
+
+    The §1212(b) carryover of the rest is not a setting: it is indefinite and keeps its
+    short- or long-term character, as ``tax/schedule_d.py`` computes it.
+    """
 
     reference: References
     limit: ByStatus
-    carryforward_years: int | None = Field(
-        description="years a loss carries forward; null means indefinitely"
-    )
-    carryforward_keeps_character: bool
 
 
 class Niit(_Strict):
-    """Net investment income tax (IRC §1411)."""
+    """Net investment income tax (IRC §1411).
+
+    ``indexing`` is null: §1411(b) does not index the thresholds, so ``tlh-xl rules new``
+    copies them. A law that indexes them would be written as ``indexing``, as in the
+    other sections, and ``rules new`` would then project them.
+    """
+
+    INDEXED: ClassVar[str] = "thresholds"
 
     reference: References
     rate: Rate
     thresholds: ByStatus
-    indexed: bool
+    indexing: Indexing | None = None
 
 
 class HoldingPeriod(_Strict):
-    """Long-term means held *more than* this many years, by the anniversary rule."""
+    """Long-term means held *more than* this many years.
+
+    Always counted by the anniversary rule (``holding_period.py``; Rev. Rul. 66-7), which
+    is how the Code's "more than 1 year" is read, not a setting.
+    """
 
     reference: References
     more_than_years: Annotated[int, Field(ge=1)]
-    counting: Literal["anniversary"]
 
 
 class WashSaleClass(_Strict):
@@ -243,20 +262,12 @@ class Rebuy(_Strict):
 
 
 class Deadline(_Strict):
-    """The last day a sale counts for the tax year, by trade date."""
+    """The last day a sale counts for the tax year. Sales always count by trade date (a
+    sale on the last day settling after it still counts), not a setting."""
 
     reference: References
     month: Annotated[int, Field(ge=1, le=12)]
     day: Annotated[int, Field(ge=1, le=31)]
-    basis: Literal["trade_date"]
-
-
-class CostBasis(_Strict):
-    """Treas. Reg. §1.1012-1(j): basis tracked per wallet or account."""
-
-    reference: References
-    per_wallet: bool
-    per_wallet_since: dt.date | None
 
 
 class Rules(_Strict):
@@ -276,7 +287,9 @@ class Rules(_Strict):
     wash_sale: WashSale
     rebuy: Rebuy
     deadline: Deadline
-    cost_basis: CostBasis
+    # No ``cost_basis`` section: basis per wallet or account from 2025 (Treas. Reg.
+    # §1.1012-1(j), Rev. Proc. 2024-28) belongs to a transaction ledger, which adds it
+    # back with the code that reads it.
 
     _path: Path | None = PrivateAttr(default=None)
     _inherits_from: tuple[Path, ...] = PrivateAttr(default=())
