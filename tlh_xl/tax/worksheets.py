@@ -5,8 +5,10 @@
   give the exact figure the table approximates.
 * ``qdcg_worksheet`` is the Qualified Dividends and Capital Gain Tax Worksheet
   (Form 1040 instructions), used when there is no 28% rate gain.
-* ``schedule_d_worksheet`` is the Schedule D Tax Worksheet (Schedule D instructions),
-  used when there is 28% rate gain (collectibles). Investment interest (Form 4952) and
+* ``schedule_d_worksheet`` is the Schedule D Tax Worksheet (Schedule D instructions,
+  47 lines as numbered in 2025), used when there is 28% rate gain (collectibles). It
+  taxes 28% rate gain at ordinary rates up to the top of the 24% bracket (line 19,
+  ``taxed_below_25_percent``) and at 28% above it. Investment interest (Form 4952) and
   unrecaptured §1250 gain are not modelled, so their lines are zero.
 
 Variables are named after worksheet lines so the code can be checked against the forms.
@@ -22,14 +24,22 @@ from typing import NamedTuple
 
 from ..money import ZERO
 
-__all__ = ["WorksheetTax", "qdcg_worksheet", "schedule_d_worksheet", "schedule_tax"]
+__all__ = [
+    "WorksheetTax",
+    "qdcg_worksheet",
+    "schedule_d_worksheet",
+    "schedule_tax",
+    "taxed_below_25_percent",
+]
+
+_TWENTY_FIVE_PERCENT = Decimal("0.25")
 
 
 class WorksheetTax(NamedTuple):
     """A worksheet's two candidates; the tax is the smaller (its last line)."""
 
-    stacked: Decimal  # QDCG line 23 / Schedule D line 43: preferential rates stacked on top
-    all_ordinary: Decimal  # QDCG line 24 / Schedule D line 44: the schedule on all income
+    stacked: Decimal  # QDCG line 23 / Schedule D line 45: preferential rates stacked on top
+    all_ordinary: Decimal  # QDCG line 24 / Schedule D line 46: the schedule on all income
 
     @property
     def tax(self) -> Decimal:
@@ -97,6 +107,24 @@ def qdcg_worksheet(
     return WorksheetTax(line23, line24)  # line 25 is the smaller
 
 
+def taxed_below_25_percent(
+    rates: Sequence[Decimal], thresholds: Sequence[Decimal]
+) -> Decimal | None:
+    """Taxable income taxed below 25% by the rate schedule: the threshold where the
+    first rate of 25% or more starts (the top of the 24% bracket since 2018), or None
+    if no rate reaches 25%.
+
+    IRC §1(h)(1)(A)(ii)(I): 28% rate gain is taxed at ordinary rates up to this amount.
+    §1(j)(5)(A) substitutes the capital-gain breakpoints only in §1(h)(1)(B)(i) and
+    (C)(ii)(I), not here. The Schedule D Tax Worksheet prints it on line 19 ($197,300
+    single, MFS and HoH; $394,600 MFJ and QSS for 2025).
+    """
+    for rate, threshold in zip(rates, thresholds):
+        if rate >= _TWENTY_FIVE_PERCENT:
+            return threshold
+    return None
+
+
 def schedule_d_worksheet(
     taxable_income: Decimal,
     qualified_dividends: Decimal,
@@ -108,45 +136,53 @@ def schedule_d_worksheet(
     rates: Sequence[Decimal],
     thresholds: Sequence[Decimal],
 ) -> WorksheetTax:
-    """Schedule D Tax Worksheet, lines 1–45 (no Form 4952, no unrecaptured §1250 gain)."""
+    """Schedule D Tax Worksheet, lines 1–47 as numbered in 2025 (no Form 4952, no
+    unrecaptured §1250 gain)."""
     zero_rate, mid_rate, top_rate = cg_rates
     line1 = taxable_income
     line2 = qualified_dividends
-    line6 = line2  # lines 3–5: no investment interest expense election
+    # Lines 3–5 (Form 4952 lines 4g and 4e) are zero: no investment interest election.
+    line6 = line2  # line 2 less line 5 (zero)
     line7 = net_capital_gain  # smaller of Schedule D line 15 or 16
-    line9 = line7  # line 8 is zero
+    line9 = line7  # line 8 (smaller of lines 3 and 4) is zero
     line10 = line6 + line9
-    line11 = rate_28_gain  # Schedule D line 18 + line 19 (zero)
+    line11 = rate_28_gain  # Schedule D line 18 + line 19 (unrecaptured §1250 gain, zero)
     line12 = min(line9, line11)
-    line13 = line10 - line12
+    line13 = line10 - line12  # adjusted net capital gain, §1(h)(3)
     line14 = max(ZERO, line1 - line13)
-    line15 = cg_thresholds[1]
+    line15 = cg_thresholds[1]  # maximum zero rate amount (§1(j)(5)(B)(i))
     line16 = min(line1, line15)
     line17 = min(line14, line16)
     line18 = max(ZERO, line1 - line10)
-    line19 = max(line17, line18)  # taxed at ordinary rates
-    line20 = line16 - line17  # taxed at 0%
-    line29 = line32 = line41 = ZERO
+    # Line 19: taxable income taxed below 25%, §1(h)(1)(A)(ii)(I), from the brackets.
+    below_25 = taxed_below_25_percent(rates, thresholds)
+    line19 = line1 if below_25 is None else min(line1, below_25)
+    line20 = min(line14, line19)
+    line21 = max(line18, line20)  # taxed at ordinary rates (line 44)
+    line22 = line16 - line17  # taxed at 0%
+    line31 = line34 = line43 = ZERO
     if line1 != line16:
-        line21 = min(line1, line13)
-        line22 = line20
-        line23 = max(ZERO, line21 - line22)
-        line24 = cg_thresholds[2]
-        line25 = min(line1, line24)
-        line26 = line19 + line20
-        line27 = max(ZERO, line25 - line26)
-        line28 = min(line23, line27)
-        line29 = line28 * mid_rate
-        line30 = line22 + line28
-        if line1 != line30:
-            line31 = line21 - line30
-            line32 = line31 * top_rate
-            # Lines 33–38 (unrecaptured §1250 gain at 25%) are zero here.
-            if rate_28_gain > 0:
-                line39 = line19 + line20 + line28 + line31
-                line40 = line1 - line39
-                line41 = line40 * collectibles_rate
-    line42 = schedule_tax(line19, rates, thresholds)
-    line43 = line20 * zero_rate + line29 + line32 + line41 + line42
-    line44 = schedule_tax(line1, rates, thresholds)
-    return WorksheetTax(line43, line44)  # line 45 is the smaller
+        line23 = min(line1, line13)
+        line24 = line22
+        line25 = max(ZERO, line23 - line24)
+        line26 = cg_thresholds[2]  # maximum 15% rate amount (§1(j)(5)(B)(ii))
+        line27 = min(line1, line26)
+        line28 = line21 + line22
+        line29 = max(ZERO, line27 - line28)
+        line30 = min(line25, line29)
+        line31 = line30 * mid_rate
+        line32 = line24 + line30
+        if line1 != line32:
+            line33 = line23 - line32
+            line34 = line33 * top_rate
+            # Lines 35–40 (unrecaptured §1250 gain at 25%) are skipped: Schedule D
+            # line 19 is zero, so line 39 is zero and line 40 adds nothing.
+            line39 = ZERO
+            if rate_28_gain > 0:  # Schedule D line 18
+                line41 = line21 + line22 + line30 + line33 + line39
+                line42 = line1 - line41
+                line43 = line42 * collectibles_rate
+    line44 = schedule_tax(line21, rates, thresholds)
+    line45 = line22 * zero_rate + line31 + line34 + line43 + line44  # line 40 is zero
+    line46 = schedule_tax(line1, rates, thresholds)
+    return WorksheetTax(line45, line46)  # line 47 is the smaller
