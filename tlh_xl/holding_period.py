@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 __all__ = ["Term", "as_date", "days_to_long_term", "long_term_date", "term"]
 
 
-
 def as_date(value: object, what: str = "date") -> dt.date:
     """Accept a date, a datetime (its calendar day) or ISO text ``YYYY-MM-DD``."""
     if isinstance(value, dt.datetime):

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl.utils import get_column_letter, range_boundaries
-from openpyxl.utils.datetime import from_excel
+from openpyxl.utils.datetime import WINDOWS_EPOCH, from_excel
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -119,14 +119,17 @@ def _header_range(wb: Workbook, name: str) -> tuple[Any, int, int, int, int]:
     raise WorkbookError(f"{ws.title}!A1: the {name} sheet is empty (expected a header row)")
 
 
-def _convert(value: Any, column: Column) -> Any:
+def _convert(value: Any, column: Column, epoch: dt.datetime = WINDOWS_EPOCH) -> Any:
+    """A cell's value for the engine; a number in a date column is an Excel serial date
+    in the workbook's date system (``wb.epoch``: 1900, or 1904 for ``date1904`` books;
+    CSV files and xlwings ranges have none and use 1900)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if column.kind == "date":
         if isinstance(value, dt.datetime):
             return value.date()
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            converted = from_excel(value)
+            converted = from_excel(value, epoch)
             return converted.date() if isinstance(converted, dt.datetime) else converted
         return value
     if column.kind == "text" and isinstance(value, float) and value.is_integer():
@@ -181,7 +184,7 @@ def read_grid(wb: Workbook, name: str, columns: Sequence[Column], cached: Cached
                 isinstance(value, str) and value.startswith("=") and cell.data_type != "s"
             ):
                 value = cached(ws.title, cell.coordinate)
-            record[field] = _convert(value, by_field[field])
+            record[field] = _convert(value, by_field[field], wb.epoch)
             place[field] = f"{ws.title}!{cell.coordinate}"
         records.append(record)
         places.append(place)
