@@ -5,6 +5,9 @@ kinks of the tax: found numerically along each lot's own range by recursive bise
 with exact arithmetic (no knowledge of where the worksheets bend). Two lots may be
 partial at once: kinks along one lot's range are searched at every kink of the other's,
 in both orders.
+
+It takes a rule file (then it reads the forms' total tax, ``evaluate``, and not the
+optimizer's tax system) or any ``TaxSystem`` (then the least of its branches).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from itertools import product
 
 from tlh_xl.harvest.optimizer import Candidate
 from tlh_xl.rulebook import Rules
-from tlh_xl.tax import TaxInputs, evaluate
+from tlh_xl.tax import TaxInputs, TaxSystem, evaluate
 
 ONE = Decimal(1)
 WIDTH = Decimal("1e-9")
@@ -23,8 +26,8 @@ PROBES = (Decimal("0.2113"), Decimal("0.5"), Decimal("0.7887"))
 
 
 class Brute:
-    def __init__(self, rules: Rules, base: TaxInputs, cv: Decimal, lots: list[Candidate]):
-        self.rules, self.base, self.cv, self.lots = rules, base, cv, lots
+    def __init__(self, tax: Rules | TaxSystem, base: TaxInputs, cv: Decimal, lots: list[Candidate]):
+        self.tax, self.base, self.cv, self.lots = tax, base, cv, lots
         self.cache: dict[tuple[Decimal, ...], Decimal] = {}
         self.origin = self._g(tuple(Decimal(0) for _ in lots))
 
@@ -32,8 +35,11 @@ class Brute:
         ls = sum((c.loss * f for c, f in zip(self.lots, fr) if c.term == "short"), Decimal(0))
         ll = sum((c.loss * f for c, f in zip(self.lots, fr) if c.term == "long"), Decimal(0))
         x = replace(self.base, st_gain=self.base.st_gain - ls, lt_gain=self.base.lt_gain - ll)
-        e = evaluate(self.rules, x)
-        return self.cv * e.carryforward_out - e.total_tax
+        if isinstance(self.tax, Rules):
+            e = evaluate(self.tax, x)
+            return self.cv * e.carryforward_out - e.total_tax
+        owed = self.tax.owed(x)
+        return self.cv * owed.carryforward - owed.tax
 
     def f(self, fr: tuple[Decimal, ...]) -> Decimal:
         hit = self.cache.get(fr)

@@ -2,38 +2,47 @@
 
 Problem
 -------
-Choose how much of each loss lot to sell to maximize
+Choose how much of each loss lot to sell to maximize the net benefit
 
     F = G(Ls, Ll) − Cs(Ls) − Cl(Ll) − (cost of the NFTs sold)
 
 where ``Ls`` and ``Ll`` are the short- and long-term losses harvested,
-``G = −(regular tax + NIIT) + cv × (loss carried forward)`` and ``Cs``/``Cl`` are the
+``G = cv × (loss carried forward) − tax`` (``tax_values``) and ``Cs``/``Cl`` are the
 cheapest trading costs of harvesting that much loss. (Selling a *gain* lot never helps:
-tax never falls, and the carryforward never grows, when gains rise.)
+tax never falls, and the carryforward never grows, when gains rise.) The tax is a
+``TaxSystem`` (``tlh_xl.tax``): the optimizer knows no law, and asks the system what is
+owed and where its tax bends.
 
 Method
 ------
 1. **Costs are convex.** For a given amount of short-term loss the cheapest lots are those
    with the least trading cost per dollar of loss (fee × proceeds ÷ loss), taken in that
-   order, the last one in part. So ``Cs`` is convex and piecewise linear, with a kink at
-   each lot boundary; likewise ``Cl``. Both are prefix sums: O(log n) to evaluate.
-2. **Tax is piecewise linear, with kinks on known lines.** The tax depends on the
-   harvest only through the net short-term result ``a``, the net long-term result ``b``
-   and their sum. Every kink of the worksheets (brackets, the 0/15/20% stack, the
-   standard deduction, the loss limit, NIIT, the carryover worksheet) lies on a line
-   ``a = k``, ``b = k`` or ``a + b = k`` for a constant ``k`` computed from the profile
-   and the rule file (``_break_constants``). One exception is the worksheets' last line,
-   the *smaller* of the stacked tax and the tax on all income at ordinary rates; that
+   order, the last one in part. So ``Cs`` is convex and piecewise linear, bending at each
+   lot boundary; likewise ``Cl``. Both are prefix sums: O(log n) to evaluate (``_Ladder``).
+2. **Tax is piecewise linear, bending on lines the tax system lists.** The tax depends on
+   the harvest only through the net short-term result ``a = a0 − Ls`` and the net
+   long-term result ``b = b0 − Ll``. The system lists the constants ``k`` of the lines
+   ``a = k``, ``b = k`` and ``a + b = k`` on which it can bend (``TaxSystem.bends``);
+   in harvest amounts these are the *bend lines* ``Ls = x``, ``Ll = y`` and
+   ``Ls + Ll = d`` (``_BendLines``). Between them each of the system's *branches* is
+   linear; the tax is the least branch (the federal worksheets' last line is the
+   smaller of the stacked tax and the tax on all income at ordinary rates), and that
    ``min`` bends along other lines, so we maximize with each branch separately
-   (``F = max(F_stacked, F_ordinary)``, and the max of a max is the max of the maxes).
+   (``G = max`` over branches, and the max of a max is the max of the maxes).
 3. **The optimum is on a line we search.** The maximum of such a function lies either on
-   one of those kink lines, or inside a region where ``G`` is linear with gradient
+   a bend line, or inside a region where a branch of ``G`` is linear with gradient
    ``(gs, gl)``; there, ``Ls`` is where ``Cs``'s slope crosses ``gs`` (all lots cheaper
-   than ``gs`` per dollar of loss). We therefore solve exact one-dimensional problems
-   along every kink line and along the vertical lines ``Ls = cross(gs)``, for every
-   gradient found on the kink lines. On each line the tax is linear between consecutive
-   kinks, and the best point of a linear function minus a convex one is found by binary
-   search.
+   than ``gs`` per dollar of loss). So we solve exact one-dimensional problems along
+   every bend line and along the lines ``Ls = cross(gs)``, for every gradient seen on
+   the bend lines. A line (``_Line``) is a start point and a direction in ``(Ls, Ll)``:
+   ``(0, 1)`` where ``Ls`` is fixed, ``(1, 0)`` where ``Ll`` is, and ``(1, −1)`` where
+   their sum is (short-term loss traded for long-term). ``_Search.along`` cuts a line
+   where it crosses the other bend lines; between cuts each branch is linear in the
+   distance ``t`` along it, and the best point of a linear function less a convex cost
+   is where the cost's slope along the line reaches the tax's, found by binary search
+   over the lot boundaries the line crosses (``_Search.peak``). A region with no edge
+   where ``Ll`` is fixed shows ``gl`` on a ``(0, 1)`` edge and ``gs − gl`` on a
+   ``(1, −1)`` one, so every region's ``gs`` is seen.
 4. **NFTs are all or nothing: branch and bound.** Which NFTs to sell is a knapsack-like
    choice. Relaxing it (treating the undecided NFTs as divisible lots) gives a problem
    the steps above solve exactly, and its optimum bounds every plan that decides those
@@ -42,15 +51,18 @@ Method
    search branches on that NFT (sold / kept; keeping it keeps its identical twins too),
    always expanding the branch with the highest bound, and closes the branches that
    cannot beat the best real plan by half a cent. NFTs that cost nothing to sell are
-   always sold (more loss never raises the tax). After ``MAX_NFT_NODES`` relaxations
-   or ``MAX_NFT_WORK`` tax evaluations the search stops with the best real plan found,
-   tries selling a few more NFTs one at a time, and says how far from the optimum the
-   plan can be (the highest open bound less the plan). Trial runs of 12 to 80 NFTs in a
-   tight choice needed at most 269 relaxations.
+   always sold (more loss never raises the tax). Selling NFTs moves only the gains, so
+   the bends, given in ``(a, b)``, are asked for once. After ``MAX_NFT_NODES``
+   relaxations or ``MAX_NFT_WORK`` of work (tax evaluations, and lots copied into the
+   nodes' ladders) the search stops with the best real plan found, tries selling a few
+   more NFTs one at a time, and says how far from the optimum the plan can be (the
+   highest open bound less the plan). Trial runs of 12 to 80 NFTs in a tight choice
+   needed at most 269 relaxations.
 
-Cost is about (number of kink constants)² tax evaluations plus O(log n) per search, so a
-100,000-lot portfolio costs little more than sorting it. All arithmetic is ``Decimal``.
-Optimality is tested against exhaustive search on small portfolios.
+Cost is about (number of bend lines)² tax evaluations plus O(log n) per line crossed,
+so a 100,000-lot portfolio costs little more than sorting it. All arithmetic is
+``Decimal``. Optimality is tested against exhaustive search on small portfolios, and
+the systems' bends by ``tests/test_tax_bends.py``; ``docs/OPTIMIZER.md`` works an example.
 """
 
 from __future__ import annotations
@@ -66,18 +78,26 @@ from operator import attrgetter, eq
 from typing import Literal
 
 from ..money import ZERO
-from ..rulebook.model import Rules
-from ..tax.compute import TaxInputs, evaluate
+from ..tax import Bends, TaxInputs, TaxSystem, TaxSystemOrRules, as_tax_system, net_results
 
 __all__ = ["Candidate", "Solution", "optimize"]
 
 Term = Literal["short", "long"]
-# The NFT search settles for a bound after this many relaxations, or tax evaluations
-# (a relaxation takes from a few to thousands, with the number of brackets it spans).
+Point = tuple[Decimal, Decimal]  # (short-term loss, long-term loss) harvested
+# The NFT search settles for a bound after this many relaxations, or this much work:
+# tax evaluations (a relaxation takes from a few to hundreds, with the number of brackets
+# it spans), and lots copied into a node's ladders, LOTS_PER_EVALUATION of them counting
+# as one (they take about as long): with 100,000 lots, copying is most of the work.
 MAX_NFT_NODES = 500
 MAX_NFT_WORK = 40_000
+LOTS_PER_EVALUATION = 100
 IMPROVE_TRIES = 50  # after an early stop: NFTs tried one by one to improve the plan
 TOLERANCE = Decimal("0.005")  # a branch that cannot beat the best plan by half a cent
+
+# The directions of the lines searched, in (Ls, Ll):
+MORE_LONG = (0, 1)  # more long-term loss, the short-term loss fixed;
+MORE_SHORT = (1, 0)  # more short-term loss, the long-term loss fixed;
+SHORT_FOR_LONG = (1, -1)  # short-term loss in place of long-term, their total fixed.
 
 
 @dataclass(slots=True)  # built once per lot: slots, not frozen, for speed
@@ -105,21 +125,21 @@ class _Ladder:
     """Convex trading cost of harvesting L dollars of loss from divisible lots of one term."""
 
     items: list[Candidate]  # cheapest per dollar of loss first
-    eff: list[Decimal]  # each lot's cost per dollar of loss
+    unit_cost: list[Decimal]  # each lot's cost per dollar of loss
     loss: list[Decimal]  # loss[i]: the loss of the first i lots
     cost: list[Decimal]  # cost[i]: their trading cost
     added: tuple[Candidate, ...] = ()  # lots added by ``plus``
-    q: tuple[int, ...] = ()  # where each added lot sits
+    added_at: tuple[int, ...] = ()  # where each added lot sits
 
     def __init__(self, items: Iterable[Candidate]):
         given = list(items)  # in key order
-        eff = [c.cost / c.loss for c in given]
-        order = sorted(range(len(given)), key=eff.__getitem__)
-        ranked = [eff[i] for i in order]
+        unit_cost = [c.cost / c.loss for c in given]
+        order = sorted(range(len(given)), key=unit_cost.__getitem__)
+        ranked = [unit_cost[i] for i in order]
         if any(map(eq, ranked, ranked[1:])):  # ties (as with no fees): larger loss first
-            order.sort(key=lambda i: (eff[i], -given[i].loss))  # stable: then by key
+            order.sort(key=lambda i: (unit_cost[i], -given[i].loss))  # stable: then by key
         self.items = [given[i] for i in order]
-        self.eff = [eff[i] for i in order]
+        self.unit_cost = [unit_cost[i] for i in order]
         self.loss = [ZERO, *accumulate(map(attrgetter("loss"), self.items))]
         self.cost = [ZERO, *accumulate(map(attrgetter("cost"), self.items))]
         self.total = self.loss[-1]
@@ -136,26 +156,27 @@ class _Ladder:
         added = sorted(extra, key=lambda c: c.cost / c.loss)
         out = copy.copy(self)
         out.added = tuple(added)
-        q: list[int] = []  # where each added lot sits in the merged ladder
+        added_at: list[int] = []  # where each added lot sits in the merged ladder
         items: list[Candidate] = []
-        eff: list[Decimal] = []
+        unit_cost: list[Decimal] = []
         loss, cost = [ZERO], [ZERO]
         shift_loss = shift_cost = ZERO
         done = 0  # base lots copied so far
-        for c in added:
-            e = c.cost / c.loss
-            at = bisect_right(self.eff, e)
-            self._copy(done, at, items, eff, loss, cost, shift_loss, shift_cost)
-            q.append(len(items))
-            items.append(c)
-            eff.append(e)
-            shift_loss += c.loss
-            shift_cost += c.cost
+        for lot in added:
+            price = lot.cost / lot.loss
+            at = bisect_right(self.unit_cost, price)
+            self._copy(done, at, items, unit_cost, loss, cost, shift_loss, shift_cost)
+            added_at.append(len(items))
+            items.append(lot)
+            unit_cost.append(price)
+            shift_loss += lot.loss
+            shift_cost += lot.cost
             loss.append(self.loss[at] + shift_loss)
             cost.append(self.cost[at] + shift_cost)
             done = at
-        self._copy(done, len(self.items), items, eff, loss, cost, shift_loss, shift_cost)
-        out.items, out.eff, out.loss, out.cost, out.q = items, eff, loss, cost, tuple(q)
+        self._copy(done, len(self.items), items, unit_cost, loss, cost, shift_loss, shift_cost)
+        out.items, out.unit_cost, out.loss, out.cost = items, unit_cost, loss, cost
+        out.added_at = tuple(added_at)
         out.total = loss[-1]
         return out
 
@@ -164,7 +185,7 @@ class _Ladder:
         start: int,
         stop: int,
         items: list[Candidate],
-        eff: list[Decimal],
+        unit_cost: list[Decimal],
         loss: list[Decimal],
         cost: list[Decimal],
         shift_loss: Decimal,
@@ -172,7 +193,7 @@ class _Ladder:
     ) -> None:
         """Base lots start..stop-1 onto the merged lists, their sums shifted."""
         items += self.items[start:stop]
-        eff += self.eff[start:stop]
+        unit_cost += self.unit_cost[start:stop]
         loss += map(shift_loss.__add__, self.loss[start + 1 : stop + 1])
         cost += map(shift_cost.__add__, self.cost[start + 1 : stop + 1])
 
@@ -182,19 +203,19 @@ class _Ladder:
         i = bisect_right(self.loss, amount) - 1
         if i >= len(self.items):
             return self.cost[-1]
-        return self.cost[i] + (amount - self.loss[i]) * self.eff[i]
+        return self.cost[i] + (amount - self.loss[i]) * self.unit_cost[i]
 
     def cross(self, slope: Decimal) -> Decimal:
         """Loss at which the cost slope reaches ``slope``: every lot cheaper is taken."""
-        return self.loss[bisect_left(self.eff, slope)]
+        return self.loss[bisect_left(self.unit_cost, slope)]
 
     def slope_right(self, amount: Decimal) -> Decimal | None:
         i = bisect_right(self.loss, amount) - 1
-        return self.eff[i] if i < len(self.items) else None  # None: cannot go further
+        return self.unit_cost[i] if i < len(self.items) else None  # None: cannot go further
 
     def slope_left(self, amount: Decimal) -> Decimal | None:
         i = bisect_left(self.loss, amount)
-        return self.eff[i - 1] if i > 0 else None  # None: nothing to give back
+        return self.unit_cost[i - 1] if i > 0 else None  # None: nothing to give back
 
     def _cut(self, amount: Decimal) -> tuple[int, Decimal]:
         """How many lots ``amount`` takes whole, and what is left for the next one."""
@@ -211,7 +232,7 @@ class _Ladder:
     def whole_extras(self, amount: Decimal) -> tuple[Candidate, ...]:
         """Of the lots added by ``plus``, those ``amount`` takes whole."""
         whole, _ = self._cut(amount)
-        return tuple(c for c, at in zip(self.added, self.q) if at < whole)
+        return tuple(c for c, at in zip(self.added, self.added_at) if at < whole)
 
     def allocate(self, amount: Decimal) -> dict[int, Decimal]:
         """Lot shares that harvest ``amount``: the cheapest lots whole, the next in part."""
@@ -223,129 +244,194 @@ class _Ladder:
         return out
 
 
-def _break_constants(rules: Rules, base: TaxInputs) -> set[Decimal]:
-    """Values of a, b and a+b at which the tax can bend (a superset is harmless)."""
-    status = base.filing_status
-    oi, qd = base.ordinary_income, base.qualified_dividends
-    ded = (
-        base.deduction if base.deduction is not None else rules.standard_deduction.amount.of(status)
-    )
-    limit = rules.capital_loss.limit.of(status)
-    levels = set(rules.ordinary_income.thresholds.of(status))
-    levels |= set(rules.capital_gains.thresholds.of(status))
-    levels.add(rules.niit.thresholds.of(status))
-    bases = {oi - ded, oi + qd - ded, oi + qd, oi, qd, ZERO}
-    line3 = max(ZERO, oi + qd - ded)  # carryover worksheet line 3 in the loss zone
-    out = {ZERO, -limit, -line3, -qd, -line3 - limit}
-    out |= {h - b for h in levels for b in bases}
-    return out
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """The points ``start + t × direction`` in (Ls, Ll), for t in [lo, hi]."""
+
+    start: Point
+    direction: tuple[int, int]  # MORE_LONG, MORE_SHORT or SHORT_FOR_LONG
+    lo: Decimal
+    hi: Decimal
+
+    def at(self, t: Decimal) -> Point:
+        (short_loss, long_loss), (along_short, along_long) = self.start, self.direction
+        return short_loss + along_short * t, long_loss + along_long * t
+
+
+class _BendLines:
+    """The tax system's bend lines in harvest amounts, clipped to what can be harvested:
+    ``Ls`` in ``short``, ``Ll`` in ``long`` or ``Ls + Ll`` in ``total``. The edges of
+    the box (none or all of each term's loss) count as bend lines."""
+
+    def __init__(self, bends: Bends, base: TaxInputs, short: _Ladder, long: _Ladder):
+        a0, b0 = net_results(base)  # a = a0 − Ls, b = b0 − Ll
+        self.short_available, self.long_available = short.total, long.total
+        self.short = _inside({a0 - k for k in bends.short}, short.total) | {ZERO, short.total}
+        self.long = _inside({b0 - k for k in bends.long}, long.total) | {ZERO, long.total}
+        self.total = _inside({a0 + b0 - k for k in bends.total}, short.total + long.total)
+
+    def lines(self) -> list[_Line]:
+        """Every bend line, as the part of it inside the box."""
+        out = [self.at_short(short_loss) for short_loss in self.short]
+        out += [self.at_long(long_loss) for long_loss in self.long]
+        for total in self.total:
+            lo, hi = max(ZERO, total - self.long_available), min(self.short_available, total)
+            if lo <= hi:
+                out.append(_Line((ZERO, total), SHORT_FOR_LONG, lo, hi))
+        return out
+
+    def at_short(self, short_loss: Decimal) -> _Line:
+        """The line on which the short-term loss is ``short_loss``."""
+        return _Line((short_loss, ZERO), MORE_LONG, ZERO, self.long_available)
+
+    def at_long(self, long_loss: Decimal) -> _Line:
+        """The line on which the long-term loss is ``long_loss``."""
+        return _Line((ZERO, long_loss), MORE_SHORT, ZERO, self.short_available)
+
+    def cuts(self, line: _Line) -> list[Decimal]:
+        """Where ``line`` crosses the other bend lines, in t along it, and its ends."""
+        (short_loss, long_loss), (along_short, along_long) = line.start, line.direction
+        ts = {line.lo, line.hi}
+        if along_short:
+            ts |= {(bend - short_loss) / along_short for bend in self.short}
+        if along_long:
+            ts |= {(bend - long_loss) / along_long for bend in self.long}
+        if along_short + along_long:
+            total = short_loss + long_loss
+            ts |= {(bend - total) / (along_short + along_long) for bend in self.total}
+        return sorted(t for t in ts if line.lo <= t <= line.hi)
+
+
+def _inside(amounts: Iterable[Decimal], most: Decimal) -> set[Decimal]:
+    return {amount for amount in amounts if 0 <= amount <= most}
+
+
+def _after_harvest(base: TaxInputs, short_loss: Decimal, long_loss: Decimal) -> TaxInputs:
+    return replace(base, st_gain=base.st_gain - short_loss, lt_gain=base.lt_gain - long_loss)
+
+
+def _tax_values(tax: TaxSystem, inputs: TaxInputs, cv: Decimal) -> tuple[Decimal, ...]:
+    """G under each of the system's branches: the carryforward's value less the tax."""
+    owed = tax.owed(inputs)
+    carried = cv * owed.carryforward
+    return tuple(carried - branch for branch in owed.branches)
 
 
 class _Search:
+    """The divisible problem: G, the net benefit F, and the one-dimensional searches."""
+
     def __init__(
         self,
-        rules: Rules,
+        tax: TaxSystem,
+        bends: Bends,
         base: TaxInputs,
         cv: Decimal,
         short: _Ladder,
         long: _Ladder,
     ):
-        self.rules, self.base, self.cv = rules, base, cv
+        self.tax, self.base, self.cv = tax, base, cv
         self.short, self.long = short, long
-        self.cache: dict[tuple[Decimal, Decimal], tuple[Decimal, Decimal]] = {}
+        self.bend_lines = _BendLines(bends, base, short, long)
+        self.cache: dict[Point, tuple[Decimal, ...]] = {}
 
-    def g(self, ls: Decimal, ll: Decimal) -> tuple[Decimal, Decimal]:
-        """G under each branch of the worksheets' final min: (stacked, all ordinary)."""
-        key = (ls, ll)
-        hit = self.cache.get(key)
+    def tax_values(self, point: Point) -> tuple[Decimal, ...]:
+        """G at ``point``, under each branch of what is owed."""
+        hit = self.cache.get(point)
         if hit is None:
-            x = replace(self.base, st_gain=self.base.st_gain - ls, lt_gain=self.base.lt_gain - ll)
-            e = evaluate(self.rules, x)
-            carry = self.cv * e.carryforward_out
-            hit = (carry - e.worksheet.stacked - e.niit, carry - e.worksheet.all_ordinary - e.niit)
-            self.cache[key] = hit
+            hit = _tax_values(self.tax, _after_harvest(self.base, *point), self.cv)
+            self.cache[point] = hit
         return hit
 
-    def f(self, ls: Decimal, ll: Decimal) -> Decimal:
-        return max(self.g(ls, ll)) - self.short.cost_at(ls) - self.long.cost_at(ll)
+    def net_benefit(self, point: Point) -> Decimal:
+        """F at ``point`` (the better branch of G, less the trading cost)."""
+        short_loss, long_loss = point
+        trading = self.short.cost_at(short_loss) + self.long.cost_at(long_loss)
+        return max(self.tax_values(point)) - trading
 
-    # One-dimensional searches. Each returns candidate points and the slopes of G seen.
-    def along_long(
-        self, ls: Decimal, breaks: Iterable[Decimal]
-    ) -> tuple[set[tuple[Decimal, Decimal]], set[Decimal]]:
-        """Ls fixed; Ll varies over [0, total long-term loss]."""
-        ys = sorted({y for y in breaks if 0 < y < self.long.total} | {ZERO, self.long.total})
-        points: set[tuple[Decimal, Decimal]] = {(ls, y) for y in ys}
+    def along(self, line: _Line) -> tuple[set[Point], set[Decimal]]:
+        """Candidate optima on ``line``, and the slopes of G along it (every branch)."""
+        ts = self.bend_lines.cuts(line)
+        ends = [line.at(t) for t in ts]
+        points = set(ends)
         slopes: set[Decimal] = set()
-        for y0, y1 in pairwise(ys):
-            g0, g1 = self.g(ls, y0), self.g(ls, y1)
-            for branch in (0, 1):
-                slope = (g1[branch] - g0[branch]) / (y1 - y0)
-                slopes.add(slope)
-                points.add((ls, min(max(self.long.cross(slope), y0), y1)))
+        values = [self.tax_values(p) for p in ends]
+        for (t0, t1), (before, after) in zip(pairwise(ts), pairwise(values)):
+            seen = {(v1 - v0) / (t1 - t0) for v0, v1 in zip(before, after)}
+            slopes |= seen
+            points |= {line.at(self.peak(line, slope, t0, t1)) for slope in seen}
         return points, slopes
 
-    def along_short(
-        self, ll: Decimal, breaks: Iterable[Decimal]
-    ) -> tuple[set[tuple[Decimal, Decimal]], set[Decimal]]:
-        """Ll fixed; Ls varies over [0, total short-term loss]."""
-        xs = sorted({x for x in breaks if 0 < x < self.short.total} | {ZERO, self.short.total})
-        points: set[tuple[Decimal, Decimal]] = {(x, ll) for x in xs}
-        slopes: set[Decimal] = set()
-        for x0, x1 in pairwise(xs):
-            g0, g1 = self.g(x0, ll), self.g(x1, ll)
-            for branch in (0, 1):
-                slope = (g1[branch] - g0[branch]) / (x1 - x0)
-                slopes.add(slope)
-                points.add((min(max(self.short.cross(slope), x0), x1), ll))
-        return points, slopes
+    def peak(self, line: _Line, slope: Decimal, t0: Decimal, t1: Decimal) -> Decimal:
+        """First t in [t0, t1] where ``slope × t`` less the trading cost stops rising.
 
-    def along_diagonal(
-        self, total: Decimal, breaks: Iterable[Decimal]
-    ) -> tuple[set[tuple[Decimal, Decimal]], set[Decimal]]:
-        """Ls + Ll = total; t = Ls varies."""
-        lo, hi = max(ZERO, total - self.long.total), min(self.short.total, total)
-        if lo > hi:
-            return set(), set()
-        ts = sorted({t for t in breaks if lo < t < hi} | {lo, hi})
-        points: set[tuple[Decimal, Decimal]] = {(t, total - t) for t in ts}
-        slopes: set[Decimal] = set()
-        for t0, t1 in pairwise(ts):
-            g0, g1 = self.g(t0, total - t0), self.g(t1, total - t1)
-            for branch in (0, 1):
-                slope = (g1[branch] - g0[branch]) / (t1 - t0)
-                slopes.add(slope)
-                t = self._diagonal_peak(total, slope, t0, t1)
-                points.add((t, total - t))
-        return points, slopes
-
-    def _diagonal_peak(self, total: Decimal, slope: Decimal, t0: Decimal, t1: Decimal) -> Decimal:
-        """First t in [t0, t1] where slope·t − Cs(t) − Cl(total − t) stops rising."""
+        That is linear less convex, so it rises until the cost's slope along the line
+        reaches ``slope``; the cost's slope changes only where the line crosses a lot
+        boundary of a term it moves, so the peak is t0, t1 or such a crossing, and
+        binary search over each term's boundaries finds the first that stops. Where only
+        one term moves, that search has a closed form: the loss at which the term's own
+        cost per dollar reaches ``slope`` (``_Ladder.cross``), held to [t0, t1].
+        """
+        (short_loss, long_loss), (along_short, along_long) = line.start, line.direction
+        if not along_long:  # MORE_SHORT
+            return min(max(self.short.cross(slope) - short_loss, t0), t1)
+        if not along_short:  # MORE_LONG
+            return min(max(self.long.cross(slope) - long_loss, t0), t1)
 
         def stops(t: Decimal) -> bool:
-            up = self.short.slope_right(t)  # cost of one more dollar of short-term loss
-            down = self.long.slope_left(total - t)  # cost saved by one less long-term dollar
-            if up is None:
-                return True
-            return slope - up + (down if down is not None else ZERO) <= 0
+            cost_slope = self._cost_slope(line, t)
+            return cost_slope is None or cost_slope >= slope
 
         if stops(t0):
             return t0
-        best = t1
-        # Kinks of the cost come from short-term lot boundaries ...
-        pts = self.short.loss
-        i, j = bisect_left(pts, t0), bisect_right(pts, t1)
-        k = _first_true(i, j, lambda m: stops(pts[m]))
-        if k < j:
-            best = min(best, pts[k])
-        # ... and from long-term lot boundaries, seen backwards along t.
-        qs = self.long.loss
-        lo_q, hi_q = bisect_left(qs, total - t1), bisect_right(qs, total - t0)
-        # t = total − q increases as q decreases; search q from high to low.
-        k2 = _first_true(0, hi_q - lo_q, lambda m: stops(total - qs[hi_q - 1 - m]))
-        if k2 < hi_q - lo_q:
-            best = min(best, total - qs[hi_q - 1 - k2])
-        return best
+        crossings = (
+            _first_crossing(ladder.loss, start, step, t0, t1, stops)
+            for ladder, start, step in (
+                (self.short, short_loss, along_short),
+                (self.long, long_loss, along_long),
+            )
+            if step
+        )
+        return min((t for t in crossings if t is not None), default=t1)
+
+    def _cost_slope(self, line: _Line, t: Decimal) -> Decimal | None:
+        """The trading cost's slope along ``line`` just past t (None: cannot go on)."""
+        short_loss, long_loss = line.at(t)
+        total = ZERO
+        for ladder, amount, step in (
+            (self.short, short_loss, line.direction[0]),
+            (self.long, long_loss, line.direction[1]),
+        ):
+            if step > 0:
+                more = ladder.slope_right(amount)  # one more dollar of loss costs this
+                if more is None:
+                    return None
+                total += step * more
+            elif step < 0:
+                less = ladder.slope_left(amount)  # one dollar less saves this
+                if less is not None:
+                    total += step * less
+        return total
+
+
+def _first_crossing(
+    bounds: list[Decimal],
+    start: Decimal,
+    step: int,
+    t0: Decimal,
+    t1: Decimal,
+    stops: Callable[[Decimal], bool],
+) -> Decimal | None:
+    """The first t in [t0, t1] at which ``start + step × t`` is one of ``bounds`` (a
+    ladder's lot boundaries) and ``stops`` holds, if any (``stops`` turns true once)."""
+    x0, x1 = sorted((start + step * t0, start + step * t1))
+    first, stop = bisect_left(bounds, x0), bisect_right(bounds, x1)
+
+    def crossing(m: int) -> Decimal:
+        """t at the m-th boundary crossed, in order of t."""
+        return (bounds[first + m if step > 0 else stop - 1 - m] - start) / step
+
+    m = _first_true(0, stop - first, lambda m: stops(crossing(m)))
+    return crossing(m) if m < stop - first else None
 
 
 def _first_true(lo: int, hi: int, pred: Callable[[int], bool]) -> int:
@@ -360,54 +446,38 @@ def _first_true(lo: int, hi: int, pred: Callable[[int], bool]) -> int:
 
 
 def _solve_divisible(
-    rules: Rules, base: TaxInputs, cv: Decimal, short: _Ladder, long: _Ladder
+    tax: TaxSystem, bends: Bends, base: TaxInputs, cv: Decimal, short: _Ladder, long: _Ladder
 ) -> tuple[Decimal, Decimal, Decimal, int]:
     """Best (Ls, Ll, F) for divisible lots, and the number of tax evaluations it took
     (the NFT search budgets its work by them). F is G there less the trading cost;
     harvesting nothing gives G at (0, 0)."""
-    s = _Search(rules, base, cv, short, long)
-    consts = _break_constants(rules, base)
-    a0 = base.st_gain - base.st_carryforward
-    b0 = base.lt_gain + base.collectibles_gain - base.lt_carryforward
-    xs = {a0 - k for k in consts}  # Ls where a = k
-    ys = {b0 - k for k in consts}  # Ll where b = k
-    sums = {a0 + b0 - k for k in consts}  # Ls + Ll where a + b = k
-    xs = {x for x in xs if 0 <= x <= short.total} | {ZERO, short.total}
-    ys = {y for y in ys if 0 <= y <= long.total} | {ZERO, long.total}
-    sums = {d for d in sums if 0 <= d <= short.total + long.total}
+    search = _Search(tax, bends, base, cv, short, long)
+    bend_lines = search.bend_lines
+    points: set[Point] = set()
+    slopes: dict[tuple[int, int], set[Decimal]] = {
+        direction: set() for direction in (MORE_LONG, MORE_SHORT, SHORT_FOR_LONG)
+    }
+    for line in bend_lines.lines():
+        found, seen = search.along(line)
+        points |= found
+        slopes[line.direction] |= seen
+    # Regions where G is linear: Ls sits where the cost slope crosses the region's gs,
+    # seen along a line of more short-term loss, or as gl + (gs − gl) from the other two.
+    gradients = slopes[MORE_SHORT] | {
+        gl + traded for gl in slopes[MORE_LONG] for traded in slopes[SHORT_FOR_LONG]
+    }
+    for short_loss in {short.cross(gs) for gs in gradients} - bend_lines.short:
+        found, _ = search.along(bend_lines.at_short(short_loss))
+        points |= found
 
-    points: set[tuple[Decimal, Decimal]] = set()
-    slopes_s: set[Decimal] = set()
-    slopes_l: set[Decimal] = set()
-    slopes_d: set[Decimal] = set()
-    for x in xs:
-        p, sl = s.along_long(x, ys | {d - x for d in sums})
-        points |= p
-        slopes_l |= sl
-    for y in ys:
-        p, sl = s.along_short(y, xs | {d - y for d in sums})
-        points |= p
-        slopes_s |= sl
-    for d in sums:
-        p, sl = s.along_diagonal(d, xs | {d - y for y in ys})
-        points |= p
-        slopes_d |= sl
-    # Regions where G is linear: Ls sits where the cost slope crosses the region's gs.
-    # Every region's gs is seen on a horizontal kink line, or is gl + (gs − gl) from a
-    # vertical and a diagonal one.
-    gradients = slopes_s | {v + dd for v in slopes_l for dd in slopes_d}
-    for x in {short.cross(g) for g in gradients} - xs:
-        p, _ = s.along_long(x, ys | {d - x for d in sums})
-        points |= p
-
-    origin = max(s.g(ZERO, ZERO))
-    best = (ZERO, ZERO, ZERO)
-    for ls, ll in points:
-        value = s.f(ls, ll) - origin
+    origin = max(search.tax_values((ZERO, ZERO)))
+    best, best_value = (ZERO, ZERO), ZERO
+    for point in points:
+        value = search.net_benefit(point) - origin
         # Prefer more benefit; on a tie, less trading (smaller total harvest).
-        if value > best[2] or (value == best[2] and ls + ll < best[0] + best[1]):
-            best = (ls, ll, value)
-    return best[0], best[1], best[2] + origin, len(s.cache)
+        if value > best_value or (value == best_value and sum(point) < sum(best)):
+            best, best_value = point, value
+    return best[0], best[1], best_value + origin, len(search.cache)
 
 
 @dataclass(frozen=True)
@@ -424,41 +494,56 @@ class _Relaxed:
     plan below it, and that plan itself when no open NFT comes out in part."""
 
     value: Decimal  # F relative to harvesting nothing
-    ls: Decimal  # ladder amounts (divisible lots and the open NFTs)
-    ll: Decimal
+    short_loss: Decimal  # ladder amounts (divisible lots and the open NFTs)
+    long_loss: Decimal
     short: _Ladder
     long: _Ladder
     partial: Candidate | None  # an open NFT the relaxation sells only in part
 
     def taken(self) -> tuple[Candidate, ...]:
         """The open NFTs the relaxation sells whole."""
-        return self.short.whole_extras(self.ls) + self.long.whole_extras(self.ll)
+        return self.short.whole_extras(self.short_loss) + self.long.whole_extras(self.long_loss)
 
     def fractions(self) -> dict[int, Decimal]:
-        return self.short.allocate(self.ls) | self.long.allocate(self.ll)
+        return self.short.allocate(self.short_loss) | self.long.allocate(self.long_loss)
 
 
 class _NftSearch:
     """Branch and bound over the NFTs (all or nothing), with exact relaxations as bounds."""
 
-    def __init__(self, rules: Rules, base: TaxInputs, cv: Decimal, short: _Ladder, long: _Ladder):
-        self.rules, self.base, self.cv = rules, base, cv
+    def __init__(
+        self,
+        tax: TaxSystem,
+        bends: Bends,
+        base: TaxInputs,
+        cv: Decimal,
+        short: _Ladder,
+        long: _Ladder,
+    ):
+        self.tax, self.bends, self.base, self.cv = tax, bends, base, cv
         self.short, self.long = short, long
-        self.origin = max(_Search(rules, base, cv, _Ladder([]), _Ladder([])).g(ZERO, ZERO))
-        self.work = 0  # tax evaluations so far
+        self.origin = max(_tax_values(tax, base, cv))
+        self.work = 0  # so far, in tax evaluations (see MAX_NFT_WORK)
 
     def solve(self, node: _Node) -> _Relaxed:
-        ns = _loss(c for c in node.sold if c.term == "short")
-        nl = _loss(c for c in node.sold if c.term == "long")
+        sold_short = _loss(c for c in node.sold if c.term == "short")
+        sold_long = _loss(c for c in node.sold if c.term == "long")
         cost = sum((c.cost for c in node.sold), ZERO)
-        shifted = replace(self.base, st_gain=self.base.st_gain - ns, lt_gain=self.base.lt_gain - nl)
+        shifted = _after_harvest(self.base, sold_short, sold_long)
         short = self.short.plus([c for c in node.open if c.term == "short"])
         long = self.long.plus([c for c in node.open if c.term == "long"])
-        ls, ll, value, work = _solve_divisible(self.rules, shifted, self.cv, short, long)
-        self.work += work
-        parts = (short.partial_at(ls), long.partial_at(ll))
+        short_loss, long_loss, value, evaluations = _solve_divisible(
+            self.tax, self.bends, shifted, self.cv, short, long
+        )
+        copied = sum(
+            len(spliced.items)
+            for spliced, given in ((short, self.short), (long, self.long))
+            if spliced is not given
+        )
+        self.work += evaluations + copied // LOTS_PER_EVALUATION
+        parts = (short.partial_at(short_loss), long.partial_at(long_loss))
         partial = next((c for c in parts if c is not None and not c.divisible), None)
-        return _Relaxed(value - self.origin - cost, ls, ll, short, long, partial)
+        return _Relaxed(value - self.origin - cost, short_loss, long_loss, short, long, partial)
 
     def run(
         self, sold: tuple[Candidate, ...], open_: tuple[Candidate, ...]
@@ -492,13 +577,13 @@ class _NftSearch:
             if relaxed.partial is None:  # every open NFT whole or not at all: a real plan
                 best = (_Node(node.sold + relaxed.taken(), ()), relaxed)
                 continue
-            p = relaxed.partial
-            rest = tuple(c for c in node.open if c is not p)
-            push(_Node(node.sold + (p,), rest))
-            # Keeping p keeps its twins too (same term, loss and cost): a plan that sold
-            # one of them instead of p is the same plan, and lies in the other branch.
+            nft = relaxed.partial
+            rest = tuple(c for c in node.open if c is not nft)
+            push(_Node(node.sold + (nft,), rest))
+            # Keeping the NFT keeps its twins too (same term, loss and cost): a plan that
+            # sold one of them instead is the same plan, and lies in the other branch.
             # Without this, k identical NFTs would be tried in 2^k orders.
-            twins = (p.term, p.loss, p.cost)
+            twins = (nft.term, nft.loss, nft.cost)
             push(_Node(node.sold, tuple(c for c in rest if (c.term, c.loss, c.cost) != twins)))
         assert best is not None
         return (*best, None)
@@ -510,10 +595,10 @@ class _NftSearch:
         first, while that adds value (a few relaxations more, to narrow the gap)."""
         node, relaxed = best
         unsold = sorted((c for c in nfts if c not in node.sold), key=lambda c: c.cost / c.loss)
-        for c in unsold[:IMPROVE_TRIES]:
+        for nft in unsold[:IMPROVE_TRIES]:
             if self.work >= MAX_NFT_WORK * 5 // 4:
                 break
-            trial = _Node(node.sold + (c,), ())
+            trial = _Node(node.sold + (nft,), ())
             tried = self.solve(trial)
             if tried.value > relaxed.value:
                 node, relaxed = trial, tried
@@ -526,9 +611,13 @@ class _NftSearch:
 
 
 def optimize(
-    rules: Rules, base: TaxInputs, cv: Decimal, candidates: Sequence[Candidate]
+    tax: TaxSystemOrRules, base: TaxInputs, cv: Decimal, candidates: Sequence[Candidate]
 ) -> Solution:
-    """The plan that maximizes net benefit (see the module docstring)."""
+    """The plan that maximizes net benefit (see the module docstring).
+
+    ``tax`` is a ``TaxSystem``; a rule file (``Rules``) means its federal tax.
+    """
+    system = as_tax_system(tax)
     divisible = [c for c in candidates if c.divisible]
     nfts = [c for c in candidates if not c.divisible]
     short = _Ladder(c for c in divisible if c.term == "short")
@@ -537,10 +626,11 @@ def optimize(
     # nor shrinks the carryforward.
     free = tuple(c for c in nfts if c.cost == 0)
     costly = tuple(c for c in nfts if c.cost > 0)
-    node, relaxed, gap = _NftSearch(rules, base, cv, short, long).run(free, costly)
+    search = _NftSearch(system, system.bends(base), base, cv, short, long)
+    node, relaxed, gap = search.run(free, costly)
     fractions = {k: f for k, f in relaxed.fractions().items() if f > 0}
-    for c in node.sold:
-        fractions[c.key] = Decimal(1)
+    for nft in node.sold:
+        fractions[nft.key] = Decimal(1)
     by_key = {c.key: c for c in candidates}
     harvested = {"short": ZERO, "long": ZERO}
     for key, share in fractions.items():

@@ -1,0 +1,224 @@
+"""A tax system's listed bends are all its bends: between them, what it owes is linear.
+
+The optimizer is exact only if every line on which a tax can bend is listed
+(``TaxSystem.bends``). Here random profiles are cut along random lines in the ``(a, b)``
+plane (``a`` the net short-term result, ``b`` the net long-term one) at every crossing
+with a listed bend line; between consecutive cuts each owed branch and the carryforward
+must lie on their chord. A bend nobody listed fails here instead of silently making the
+optimizer inexact: ``test_the_checker_finds_a_dropped_bend`` shows that it does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from itertools import pairwise
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tlh_xl import FILING_STATUSES, load_rules
+from tlh_xl.tax import Bends, CombinedTax, FederalTax, Owed, TaxInputs, TaxSystem, net_results
+
+RULES = {year: load_rules(year) for year in (2024, 2025, 2026)}
+FEDERAL = {year: FederalTax(rules) for year, rules in RULES.items()}
+ZERO = Decimal(0)
+PROBES = (Decimal("0.2113"), Decimal("0.5"), Decimal("0.7887"))  # inside each piece
+TOLERANCE = Decimal("1e-12")
+# Directions in (a, b): along each axis, the diagonals, and oblique ones.
+DIRECTIONS = ((1, 0), (0, 1), (1, -1), (1, 1), (2, 1), (1, -2), (3, -1))
+
+cents = lambda lo, hi: st.decimals(min_value=lo, max_value=hi, places=2)
+maybe = lambda strategy: st.one_of(st.just(ZERO), strategy)
+
+
+@dataclass(frozen=True)
+class Kink:
+    """A point between two cuts where something owed leaves its chord."""
+
+    t: Decimal  # where along the line
+    a: Decimal
+    b: Decimal
+    what: str  # "branch 0", "branch 1", "carryforward"
+    off: Decimal  # the value there less the chord's
+
+
+def at(x: TaxInputs, a: Decimal, b: Decimal) -> TaxInputs:
+    """``x`` with its gains set so that the net results are ``(a, b)``."""
+    return replace(
+        x,
+        st_gain=a + x.st_carryforward,
+        lt_gain=b - x.collectibles_gain + x.lt_carryforward,
+    )
+
+
+def cuts(bends: Bends, start: tuple[Decimal, Decimal], d: tuple[int, int]) -> list[Decimal]:
+    """Where the line ``start + t·d`` crosses each listed bend line, in t."""
+    a0, b0 = start
+    da, db = d
+    out: set[Decimal] = set()
+    if da:
+        out |= {(k - a0) / da for k in bends.short}
+    if db:
+        out |= {(k - b0) / db for k in bends.long}
+    if da + db:
+        out |= {(k - a0 - b0) / (da + db) for k in bends.total}
+    return sorted(out)
+
+
+def kinks(
+    system: TaxSystem,
+    x: TaxInputs,
+    d: tuple[int, int],
+    span: Decimal,
+    bends: Bends | None = None,
+) -> list[Kink]:
+    """Points of the line through ``x``'s ``(a, b)`` along ``d``, for t in [−span, span],
+    where an owed branch or the carryforward is not linear between the cuts at the
+    listed bends (the system's own unless ``bends`` is given)."""
+    start = net_results(x)
+    listed = system.bends(x) if bends is None else bends
+    ts = [-span, *(t for t in cuts(listed, start, d) if -span < t < span), span]
+
+    def point(t: Decimal) -> tuple[Decimal, Decimal]:
+        return start[0] + d[0] * t, start[1] + d[1] * t
+
+    def owed(t: Decimal) -> Owed:
+        return system.owed(at(x, *point(t)))
+
+    found: list[Kink] = []
+    ends = [owed(t) for t in ts]
+    for (t0, t1), (v0, v1) in zip(pairwise(ts), pairwise(ends)):
+        for w in PROBES:
+            t = t0 + (t1 - t0) * w
+            v = owed(t)
+            pairs = [*zip(v.branches, v0.branches, v1.branches), (v.carryforward, *v0[1:], *v1[1:])]
+            names = [*(f"branch {i}" for i in range(len(v.branches))), "carryforward"]
+            for name, (here, left, right) in zip(names, pairs):
+                off = here - (left + (right - left) * w)
+                if abs(off) > TOLERANCE:
+                    found.append(Kink(t, *point(t), name, off))
+    return found
+
+
+@st.composite
+def profiles(draw):
+    """A year and a profile: every filing status, incomes to 1M, gains and losses,
+    carryforwards, qualified dividends, and collectibles gain zero or positive."""
+    x = TaxInputs(
+        filing_status=draw(st.sampled_from(FILING_STATUSES)),
+        ordinary_income=draw(cents(0, 1_000_000)),
+        st_gain=draw(maybe(cents(-300_000, 300_000))),
+        lt_gain=draw(maybe(cents(-300_000, 600_000))),
+        qualified_dividends=draw(maybe(cents(0, 150_000))),
+        collectibles_gain=draw(maybe(cents(0, 250_000))),
+        deduction=draw(st.one_of(st.none(), cents(0, 80_000))),
+        st_carryforward=draw(maybe(cents(0, 60_000))),
+        lt_carryforward=draw(maybe(cents(0, 60_000))),
+    )
+    return draw(st.sampled_from(sorted(RULES))), x
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(profiles(), st.sampled_from(DIRECTIONS), st.sampled_from([200_000, 1_500_000]))
+def test_federal_tax_is_linear_between_its_listed_bends(case, direction, span) -> None:
+    year, x = case
+    assert kinks(FEDERAL[year], x, direction, Decimal(span)) == []
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(profiles(), st.sampled_from(DIRECTIONS))
+def test_collectibles_bends_are_listed(case, direction) -> None:
+    """Always some collectibles gain: the Schedule D Tax Worksheet and its own bends (the
+    28% rate gain, and where the parts of taxable income it stacks reach a level)."""
+    year, x = case
+    x = replace(x, collectibles_gain=x.collectibles_gain + 1)
+    assert kinks(FEDERAL[year], x, direction, Decimal(800_000)) == []
+
+
+# --- Systems add up ---------------------------------------------------------------------
+
+
+class FlatStateTax:
+    """A toy state tax: 5% of max(0, ordinary income + a + b); no branches, no carryover."""
+
+    rate = Decimal("0.05")
+
+    def owed(self, inputs: TaxInputs) -> Owed:
+        a, b = net_results(inputs)
+        return Owed((self.rate * max(ZERO, inputs.ordinary_income + a + b),), ZERO)
+
+    def bends(self, inputs: TaxInputs) -> Bends:
+        return Bends(total=frozenset({-inputs.ordinary_income}))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(profiles(), st.sampled_from(DIRECTIONS))
+def test_a_combined_tax_owes_the_sum_and_bends_where_its_parts_do(case, direction) -> None:
+    year, x = case
+    federal, state = FEDERAL[year], FlatStateTax()
+    both = CombinedTax(federal, state)
+    owed, alone = both.owed(x), federal.owed(x)
+    assert len(owed.branches) == 2
+    assert owed.tax == alone.tax + state.owed(x).tax  # min f + min s = min (f + s)
+    assert owed.carryforward == alone.carryforward  # the federal carryforward counts
+    assert both.bends(x) == federal.bends(x) | state.bends(x)
+    assert kinks(both, x, direction, Decimal(1_500_000)) == []
+
+
+def test_a_combined_tax_without_the_state_bend_is_caught() -> None:
+    """The state's own bend (its income reaching zero) is not among the federal ones."""
+    x = TaxInputs("single", Decimal(20_000), st_gain=Decimal(-10_000))
+    both = CombinedTax(FEDERAL[2025], FlatStateTax())
+    found = kinks(both, x, (0, 1), Decimal(50_000), bends=FEDERAL[2025].bends(x))
+    assert found and {k.what for k in found} == {"branch 0", "branch 1"}
+
+
+# --- The checker works ------------------------------------------------------------------
+
+
+def test_the_checker_finds_a_dropped_bend() -> None:
+    """Without the NIIT threshold, a line through it has a piece that is not linear.
+
+    Single, 2025: 150,000 of wages and 20,000 of long-term gains, along b. NIIT starts
+    where modified AGI reaches 200,000, at b = 50,000. Without that bend the cuts either
+    side are b = 0 and b = 63,050 (taxable income 134,250 + b reaches the 32% bracket at
+    197,300). At the middle of that piece, b = 31,525, the tax is 247.95 below its chord:
+    3.8% × (63,050 − 50,000) ÷ 2.
+    """
+    x = TaxInputs("single", Decimal(150_000), lt_gain=Decimal(20_000))
+    federal = FEDERAL[2025]
+    full = federal.bends(x)
+    niit = RULES[2025].niit.thresholds.of("single") - x.ordinary_income  # a + b = 50,000
+    assert niit in full.total
+    assert kinks(federal, x, (0, 1), Decimal(200_000)) == []
+    dropped = replace(full, total=full.total - {niit})
+    found = kinks(federal, x, (0, 1), Decimal(200_000), bends=dropped)
+    assert found, "the checker missed a dropped bend"
+    assert all(k.a == 0 and 0 < k.b < 63_050 and k.off < 0 for k in found)
+    middle = {(k.what, k.off) for k in found if k.b == 31_525}
+    assert middle == {("branch 0", Decimal("-247.95")), ("branch 1", Decimal("-247.95"))}
+
+
+def test_the_checker_finds_a_dropped_loss_limit() -> None:
+    """Without the $3,000 loss limit a line through it bends unlisted: past the limit the
+    tax stops falling and the carryforward starts growing.
+
+    Married filing jointly, 2024: 80,000 of wages and 1,000 of short-term gains, along a.
+    Without a = −3,000 the piece below a = 0 runs to the line's end, a = −19,000. At its
+    middle, a = −9,500, the tax is 180 below the chord (12% × 3,000 ÷ 2) and the
+    carryforward 1,500 below it (16,000 ÷ 2 on the chord, 6,500 carried).
+    """
+    x = TaxInputs("married_joint", Decimal(80_000), st_gain=Decimal(1_000))
+    federal = FEDERAL[2024]
+    full = federal.bends(x)
+    limit = RULES[2024].capital_loss.limit.of("married_joint")
+    dropped = replace(full, total=full.total - {-limit}, short=full.short - {-limit})
+    assert kinks(federal, x, (1, 0), Decimal(20_000)) == []
+    found = kinks(federal, x, (1, 0), Decimal(20_000), bends=dropped)
+    middle = {(k.what, k.off) for k in found if k.a == -9_500}
+    assert middle == {
+        ("branch 0", Decimal(-180)),
+        ("branch 1", Decimal(-180)),
+        ("carryforward", Decimal(-1_500)),
+    }
