@@ -253,3 +253,110 @@ def test_an_error_deep_in_a_large_input_names_its_lot() -> None:
     rows[19_999]["lot_id"] = "L12"
     with pytest.raises(InputError, match=r"^lot L12: lot_id: duplicate lot ID 'L12' \(first"):
         parse_lots(rows, AS_OF)
+
+
+# --- the declaration of the Lots columns is the single source -------------------------
+
+
+def test_the_workbook_contract_and_the_parser_come_from_the_declaration() -> None:
+    from dataclasses import fields
+
+    from tlh_xl.domain.lot_columns import CELL_KINDS, LOT_DECLARATION
+    from tlh_xl.workbook import contract
+
+    assert [(c.header, c.field, c.kind, c.required, c.width) for c in contract.LOT_COLUMNS] == [
+        (c.header, c.field, c.cell_kind, c.required, c.width) for c in LOT_DECLARATION
+    ]
+    assert lots_module.LOT_COLUMNS + lots_module.OPTIONAL_LOT_COLUMNS == tuple(
+        c.field for c in LOT_DECLARATION
+    )
+    stored = [c.field for c in LOT_DECLARATION if c.stored]
+    assert [f.name for f in fields(Lot)] == [*stored, "row"]
+    assert "notes" in {c.field for c in LOT_DECLARATION} - set(stored)  # read, not kept
+    assert set(lots_module._KINDS) == set(CELL_KINDS)  # every kind has its two converters
+    assert [(f, c.kind) for f, _, c in lots_module._LOTS.fast] == [
+        (c.field, c.kind) for c in LOT_DECLARATION if c.stored
+    ]
+
+
+def test_a_declaration_the_lot_does_not_match_is_refused() -> None:
+    from tlh_xl.domain.lot_columns import LOT_DECLARATION, LotColumn, check_declaration
+
+    extra = LotColumn("memo", "Memo", "text", required=False, default="")
+    with pytest.raises(ValueError, match="memo"):
+        lots_module._compile((*LOT_DECLARATION, extra))  # Lot has no memo field
+    with pytest.raises(ValueError, match="declared twice: asset"):
+        check_declaration((*LOT_DECLARATION, LotColumn("asset", "Coin", "required text")))
+    with pytest.raises(ValueError, match="takes no default"):
+        check_declaration((*LOT_DECLARATION[:-1], LotColumn("n", "N", "money", default="0")))
+
+
+def test_a_row_is_checked_left_to_right() -> None:
+    """Values are checked in the declaration's (the sheet's) order: Asset Class, then
+    Acquired and Quantity; blanks a column refuses come before any value is checked."""
+    row = _row(asset_class="Coins", acquired="March 1", quantity=-1)
+    assert _careful([row]).startswith("lot L1: asset_class: 'Coins' is not one of")
+    assert _careful([{**row, "asset_class": "Crypto"}]).startswith("lot L1: acquired:")
+    assert _careful([{**row, "cost_basis": None}]) == "lot L1: cost_basis: is empty"
+
+
+# A copy of the declaration with two made-up optional columns, one (Fee Paid) in the
+# middle of the sheet and one (Memo) whose blank takes a non-empty default, for a lot
+# type whose fields are not in the sheet's order: both passes take them from the
+# declaration alone.
+def _wide_schema():
+    from dataclasses import fields, make_dataclass
+
+    from tlh_xl.domain.lot_columns import LOT_DECLARATION, LotColumn
+
+    fee = LotColumn("fee_paid", "Fee Paid", "optional money", required=False, width=12)
+    memo = LotColumn("memo", "Memo", "text", required=False, default="-", width=20)
+    at = [c.field for c in LOT_DECLARATION].index("price_override")
+    declaration = (*LOT_DECLARATION[:at], fee, *LOT_DECLARATION[at:-1], memo, LOT_DECLARATION[-1])
+    base = [(f.name, f.type) for f in fields(Lot) if f.name != "row"]
+    extra = [("fee_paid", "Decimal | None"), ("memo", "str")]
+    wide = make_dataclass("WideLot", [*base[:8], *extra, *base[8:], ("row", "int")], slots=True)
+    return lots_module._compile(declaration, wide)
+
+
+WIDE = _wide_schema()
+
+
+@st.composite
+def wide_records(draw):
+    rows = draw(lot_records())
+    odd = draw(st.booleans())
+    for row in rows:
+        row["fee_paid"] = draw(OVERRIDES if odd else st.sampled_from([None, NAN, Decimal("3")]))
+        row["memo"] = draw(TEXTS if odd else st.sampled_from(["gift", " paid ", None]))
+    return rows
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(wide_records())
+@example([_row(fee_paid=Decimal("2"), memo=None)])
+@example([_row(fee_paid=-1, memo="x")])
+@example([_row(memo="   ")])
+def test_a_made_up_column_is_parsed_by_both_passes_from_the_declaration(rows) -> None:
+    try:
+        careful = _parse_rows(rows, AS_OF, _default_place, WIDE)
+    except InputError as exc:
+        careful = str(exc)
+    try:
+        fast = _parse_columns(_columns(rows, WIDE), AS_OF, WIDE)
+    except _Unusual:
+        return
+    assert fast == careful
+
+
+def test_a_made_up_column_takes_its_default_and_names_its_errors() -> None:
+    rows = [_row(fee_paid=Decimal("2.5"), memo=" paid "), _row(lot_id="L2")]
+    fast = _parse_columns(_columns(rows, WIDE), AS_OF, WIDE)
+    assert [(x.fee_paid, x.memo, x.row) for x in fast] == [
+        (Decimal("2.5"), "paid", 0),
+        (None, "-", 1),
+    ]
+    assert _parse_rows(rows, AS_OF, _default_place, WIDE) == fast
+    assert fast[1].quantity == Decimal("1.5") and fast[1].exclude is False
+    with pytest.raises(InputError, match="^lot L2: fee_paid: must be zero or more$"):
+        _parse_rows([rows[0], _row(lot_id="L2", fee_paid=-1)], AS_OF, _default_place, WIDE)

@@ -12,6 +12,11 @@ raises the first error in row order, named by its place (``Lots!F14`` from the
 workbook, ``lot L7: quantity`` otherwise). The columnar pass accepts only what the
 careful pass would accept, and converts it the same way; a property test holds them
 to that.
+
+Both passes are driven by the declaration of the Lots columns (``lot_columns``): each
+column's kind picks its pair of converters here (``_KINDS``), the columnar pass's for a
+whole column and the careful pass's for one value, so a new column needs no code here
+unless it brings a new kind.
 """
 
 from __future__ import annotations
@@ -19,11 +24,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from decimal import Decimal
 from itertools import repeat
 from typing import Any
 
 from ..domain.assets import CLASS_SPELLINGS, NFT_CLASSES, AssetClass, parse_asset_class
+from ..domain.lot_columns import (
+    BLANK_REFUSED,
+    LOT_DECLARATION,
+    LotColumn,
+    LotKind,
+    check_declaration,
+)
 from ..errors import InputError
 from ..holding_period import as_date
 from ..money import to_decimal
@@ -53,17 +66,10 @@ class Lot:
         return self.asset_class in NFT_CLASSES
 
 
-LOT_COLUMNS = (
-    "lot_id",
-    "asset",
-    "asset_class",
-    "wallet",
-    "acquired",
-    "quantity",
-    "cost_basis",
-    "tx_id",
-)
-OPTIONAL_LOT_COLUMNS = ("price_override", "exclude", "notes")
+# The Lots columns' fields (declared in lot_columns): those the workbook must have, and
+# the others.
+LOT_COLUMNS = tuple(c.field for c in LOT_DECLARATION if c.required)
+OPTIONAL_LOT_COLUMNS = tuple(c.field for c in LOT_DECLARATION if not c.required)
 
 Locator = Callable[[int, str, str], str]
 
@@ -91,23 +97,16 @@ class _Unusual(Exception):
 
 _NONE = type(None)
 _FLAGS = {
-    text: parse_flag(text, "exclude", False)
+    text: parse_flag(text, "flag", False)
     for text in ("yes", "Yes", "YES", "no", "No", "NO", "TRUE", "FALSE", "true", "false")
 }
+
+# A whole column's values → their typed values, or _Unusual.
+_Fast = Callable[[list[Any], LotColumn, dt.date | None], list[Any]]
 
 
 def _is_frame(lots: Any) -> bool:
     return hasattr(lots, "to_dict") and hasattr(lots, "columns")
-
-
-def _columns(lots: Any) -> dict[str, list[Any]]:
-    names = (*LOT_COLUMNS, "price_override", "exclude")
-    if _is_frame(lots):
-        n = len(lots)
-        return {k: lots[k].tolist() if k in lots.columns else [None] * n for k in names}
-    if not all(isinstance(r, dict) for r in lots):
-        raise _Unusual
-    return {k: list(map(dict.get, lots, repeat(k))) for k in names}
 
 
 def _types(column: Sequence[Any]) -> set[type]:
@@ -122,15 +121,6 @@ def _stripped(column: list[Any]) -> list[str]:
     if not all(out):
         raise _Unusual
     return out
-
-
-def _optional_text(column: list[Any]) -> list[str]:
-    types = _types(column)
-    if types <= {str}:
-        return list(map(str.strip, column))
-    if types <= {str, _NONE}:
-        return ["" if v is None else v.strip() for v in column]
-    raise _Unusual
 
 
 def _numbers(column: list[Any]) -> list[Decimal]:
@@ -148,20 +138,71 @@ def _numbers(column: list[Any]) -> list[Decimal]:
     return out
 
 
-def _dates(column: list[Any]) -> list[dt.date]:
+def _fast_id(column: list[Any], spec: LotColumn, as_of: dt.date | None) -> list[str]:
+    out = _stripped(column)
+    if len(set(out)) != len(out):
+        raise _Unusual
+    return out
+
+
+def _fast_required_text(column: list[Any], spec: LotColumn, as_of: dt.date | None) -> list[str]:
+    return _stripped(column)
+
+
+def _fast_text(column: list[Any], spec: LotColumn, as_of: dt.date | None) -> list[Any]:
+    default = spec.default
+    types = _types(column)
+    if types <= {str}:
+        out: list[Any] = list(map(str.strip, column))
+    elif types <= {str, _NONE}:
+        out = [default if v is None else v.strip() for v in column]
+    else:
+        raise _Unusual
+    if default != "" and not all(out):  # blank text takes the default: the careful pass
+        raise _Unusual
+    return out
+
+
+def _fast_asset_class(column: list[Any], spec: LotColumn, as_of: dt.date | None) -> list[Any]:
+    try:
+        return list(map(CLASS_SPELLINGS.__getitem__, column))
+    except (KeyError, TypeError):
+        raise _Unusual from None
+
+
+def _fast_date(column: list[Any], spec: LotColumn, as_of: dt.date | None) -> list[dt.date]:
     types = _types(column)
     if types <= {dt.date}:
-        return column
-    if all(issubclass(t, dt.date) for t in types):
+        out = column
+    elif all(issubclass(t, dt.date) for t in types):
         # openpyxl reads date cells as datetimes, pandas gives Timestamps: the day counts.
-        return [v.date() if isinstance(v, dt.datetime) else v for v in column]
-    raise _Unusual
+        out = [v.date() if isinstance(v, dt.datetime) else v for v in column]
+    else:
+        raise _Unusual
+    if out and as_of is not None and max(out) > as_of:
+        raise _Unusual
+    return out
 
 
-def _overrides(column: list[Any]) -> list[Decimal | None]:
+def _fast_positive(column: list[Any], spec: LotColumn, as_of: dt.date | None) -> list[Decimal]:
+    out = _numbers(column)
+    if out and min(out) <= 0:
+        raise _Unusual
+    return out
+
+
+def _fast_money(column: list[Any], spec: LotColumn, as_of: dt.date | None) -> list[Decimal]:
+    out = _numbers(column)
+    if out and min(out) < 0:
+        raise _Unusual
+    return out
+
+
+def _fast_optional_money(column: list[Any], spec: LotColumn, as_of: dt.date | None) -> list[Any]:
+    default = spec.default
     types = _types(column)
     if types <= {_NONE}:
-        return column
+        return column if default is None else [default] * len(column)
     if not types <= {_NONE, int, float, Decimal}:
         raise _Unusual
     blank = [v is None or (type(v) is float and v != v) for v in column]  # NaN: pandas'
@@ -169,56 +210,48 @@ def _overrides(column: list[Any]) -> list[Decimal | None]:
     if values and min(values) < 0:
         raise _Unusual
     it = iter(values)
-    return [None if b else next(it) for b in blank]
+    return [default if b else next(it) for b in blank]
 
 
-def _excludes(column: list[Any]) -> list[bool]:
+def _fast_flag(column: list[Any], spec: LotColumn, as_of: dt.date | None) -> list[Any]:
+    default = spec.default
     types = _types(column)
     if types <= {_NONE}:
-        return [False] * len(column)
+        return [default] * len(column)
     if not types <= {_NONE, bool, str}:
         raise _Unusual
     try:
-        return [False if v is None else v if type(v) is bool else _FLAGS[v] for v in column]
+        return [default if v is None else v if type(v) is bool else _FLAGS[v] for v in column]
     except KeyError:
         raise _Unusual from None
 
 
-def _parse_columns(cols: dict[str, list[Any]], as_of: dt.date | None) -> list[Lot]:
-    ids = _stripped(cols["lot_id"])
-    if len(set(ids)) != len(ids):
+def _columns(lots: Any, schema: _Schema | None = None) -> dict[str, list[Any]]:
+    names = (schema or _LOTS).fields
+    if _is_frame(lots):
+        n = len(lots)
+        return {k: lots[k].tolist() if k in lots.columns else [None] * n for k in names}
+    if not all(isinstance(r, dict) for r in lots):
         raise _Unusual
-    assets = _stripped(cols["asset"])
-    try:
-        classes = list(map(CLASS_SPELLINGS.__getitem__, cols["asset_class"]))
-    except (KeyError, TypeError):
-        raise _Unusual from None
-    acquired = _dates(cols["acquired"])
-    quantity = _numbers(cols["quantity"])
-    basis = _numbers(cols["cost_basis"])
-    if ids and (
-        min(quantity) <= 0 or min(basis) < 0 or (as_of is not None and max(acquired) > as_of)
-    ):
-        raise _Unusual
-    return list(
-        map(
-            Lot,
-            ids,
-            assets,
-            classes,
-            _optional_text(cols["wallet"]),
-            acquired,
-            quantity,
-            basis,
-            _optional_text(cols["tx_id"]),
-            _overrides(cols["price_override"]),
-            _excludes(cols["exclude"]),
-            range(len(ids)),
-        )
-    )
+    return {k: list(map(dict.get, lots, repeat(k))) for k in names}
+
+
+def _parse_columns(
+    cols: dict[str, list[Any]], as_of: dt.date | None, schema: _Schema | None = None
+) -> list[Lot]:
+    schema = schema or _LOTS
+    typed: dict[str, Sequence[Any]] = {
+        field: fast(cols[field], spec, as_of) for field, fast, spec in schema.fast
+    }
+    typed["row"] = range(len(cols[schema.id_step[0]]))
+    return list(map(schema.record, *map(typed.__getitem__, schema.positions)))
 
 
 # --- the careful pass ----------------------------------------------------------------
+
+# One value (blank only for kinds that take blanks) → its typed value, or InputError
+# naming its place, ``at(field)``.
+_Careful = Callable[[Any, Callable[[str], str], LotColumn, dt.date | None], Any]
 
 
 def _records(lots: Any) -> list[dict[str, Any]]:
@@ -232,61 +265,180 @@ def _default_place(row: int, lot_id: str, column: str) -> str:
     return f"lot {lot_id}: {column}" if lot_id else f"lot in row {row + 1}: {column}"
 
 
-def _text(value: object) -> str:
-    return "" if is_blank(value) else str(value).strip()
+def _careful_id(
+    value: Any, at: Callable[[str], str], spec: LotColumn, as_of: dt.date | None
+) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
-def _parse_rows(records: list[dict[str, Any]], as_of: dt.date | None, where: Locator) -> list[Lot]:
-    """Row by row, raising the first error found, by its place."""
+def _careful_required_text(
+    value: Any, at: Callable[[str], str], spec: LotColumn, as_of: dt.date | None
+) -> str:
+    return str(value).strip()
+
+
+def _careful_text(
+    value: Any, at: Callable[[str], str], spec: LotColumn, as_of: dt.date | None
+) -> Any:
+    return spec.default if is_blank(value) else str(value).strip()
+
+
+def _careful_asset_class(
+    value: Any, at: Callable[[str], str], spec: LotColumn, as_of: dt.date | None
+) -> AssetClass:
+    return parse_asset_class(value, at(spec.field))
+
+
+def _careful_date(
+    value: Any, at: Callable[[str], str], spec: LotColumn, as_of: dt.date | None
+) -> dt.date:
+    where = at(spec.field)
+    day = as_date(value, where)
+    if as_of is not None and day > as_of:
+        raise InputError(f"{where}: {day} is after the as-of date {as_of}")
+    return day
+
+
+def _careful_positive(
+    value: Any, at: Callable[[str], str], spec: LotColumn, as_of: dt.date | None
+) -> Decimal:
+    where = at(spec.field)
+    amount = to_decimal(value, where)
+    if amount <= 0:
+        raise InputError(f"{where}: must be greater than 0, got {amount}")
+    return amount
+
+
+def _careful_money(
+    value: Any, at: Callable[[str], str], spec: LotColumn, as_of: dt.date | None
+) -> Decimal:
+    where = at(spec.field)
+    amount = to_decimal(value, where)
+    if amount < 0:
+        raise InputError(f"{where}: must be zero or more, got {amount}")
+    return amount
+
+
+def _careful_optional_money(
+    value: Any, at: Callable[[str], str], spec: LotColumn, as_of: dt.date | None
+) -> Any:
+    if is_blank(value):
+        return spec.default
+    where = at(spec.field)
+    amount = to_decimal(value, where)
+    if amount < 0:
+        raise InputError(f"{where}: must be zero or more")
+    return amount
+
+
+def _careful_flag(
+    value: Any, at: Callable[[str], str], spec: LotColumn, as_of: dt.date | None
+) -> Any:
+    if is_blank(value):
+        return spec.default
+    return parse_flag(value, at(spec.field), spec.default is True)
+
+
+def _unnamed(column: str) -> str:
+    """The place passed to the ID's converter, which a non-blank value cannot fail."""
+    return column
+
+
+def _parse_rows(
+    records: list[dict[str, Any]],
+    as_of: dt.date | None,
+    where: Locator,
+    schema: _Schema | None = None,
+) -> list[Lot]:
+    """Row by row, raising the first error found, by its place: the lot ID first (it
+    names the lot in the other errors), then the blanks a column refuses, then each
+    value, in declaration order."""
+    schema = schema or _LOTS
+    id_field, read_id, id_spec = schema.id_step
+    make, steps, must_have, reorder = (
+        schema.record,
+        schema.careful,
+        schema.must_have,
+        schema.reorder,
+    )
     out: list[Lot] = []
     seen: dict[str, int] = {}
     for row, rec in enumerate(records):
-        raw_id = rec.get("lot_id")
+        raw_id = rec.get(id_field)
         if is_blank(raw_id):
-            raise InputError(f"{where(row, '', 'lot_id')}: is empty")
-        lot_id = str(raw_id).strip()
-        if isinstance(raw_id, float) and raw_id.is_integer():
-            lot_id = str(int(raw_id))
+            raise InputError(f"{where(row, '', id_field)}: is empty")
+        lot_id = read_id(raw_id, _unnamed, id_spec, as_of)
 
         def at(column: str, _row: int = row, _id: str = lot_id) -> str:
             return where(_row, _id, column)
 
         if lot_id in seen:
-            first = where(seen[lot_id], lot_id, "lot_id")
-            raise InputError(f"{at('lot_id')}: duplicate lot ID {lot_id!r} (first at {first})")
+            first = where(seen[lot_id], lot_id, id_field)
+            raise InputError(f"{at(id_field)}: duplicate lot ID {lot_id!r} (first at {first})")
         seen[lot_id] = row
-        for column in ("asset", "asset_class", "acquired", "quantity", "cost_basis"):
-            if is_blank(rec.get(column)):
-                raise InputError(f"{at(column)}: is empty")
-        acquired = as_date(rec["acquired"], at("acquired"))
-        if as_of is not None and acquired > as_of:
-            raise InputError(f"{at('acquired')}: {acquired} is after the as-of date {as_of}")
-        quantity = to_decimal(rec["quantity"], at("quantity"))
-        if quantity <= 0:
-            raise InputError(f"{at('quantity')}: must be greater than 0, got {quantity}")
-        basis = to_decimal(rec["cost_basis"], at("cost_basis"))
-        if basis < 0:
-            raise InputError(f"{at('cost_basis')}: must be zero or more, got {basis}")
-        override = rec.get("price_override")
-        price_override = None
-        if not is_blank(override):
-            price_override = to_decimal(override, at("price_override"))
-            if price_override < 0:
-                raise InputError(f"{at('price_override')}: must be zero or more")
-        exclude = rec.get("exclude")
-        out.append(
-            Lot(
-                lot_id=lot_id,
-                asset=str(rec["asset"]).strip(),
-                asset_class=parse_asset_class(rec["asset_class"], at("asset_class")),
-                wallet=_text(rec.get("wallet")),
-                acquired=acquired,
-                quantity=quantity,
-                cost_basis=basis,
-                tx_id=_text(rec.get("tx_id")),
-                price_override=price_override,
-                exclude=False if is_blank(exclude) else parse_flag(exclude, at("exclude"), False),
-                row=row,
-            )
-        )
+        for field in must_have:
+            if is_blank(rec.get(field)):
+                raise InputError(f"{at(field)}: is empty")
+        get = rec.get
+        args = [lot_id, *[parse(get(f), at, spec, as_of) for f, parse, spec in steps], row]
+        out.append(make(*args) if reorder is None else make(*map(args.__getitem__, reorder)))
     return out
+
+
+# --- the declaration, compiled -------------------------------------------------------
+
+# Each kind's pair of converters: the columnar pass's, the careful pass's.
+_KINDS: dict[LotKind, tuple[_Fast, _Careful]] = {
+    "id": (_fast_id, _careful_id),
+    "required text": (_fast_required_text, _careful_required_text),
+    "text": (_fast_text, _careful_text),
+    "asset class": (_fast_asset_class, _careful_asset_class),
+    "date": (_fast_date, _careful_date),
+    "positive number": (_fast_positive, _careful_positive),
+    "money": (_fast_money, _careful_money),
+    "optional money": (_fast_optional_money, _careful_optional_money),
+    "flag": (_fast_flag, _careful_flag),
+}
+
+
+@dataclass(frozen=True)
+class _Schema:
+    """A declaration of Lots columns, ready for the two passes."""
+
+    record: type[Any]  # a dataclass with a field per stored column, and ``row``
+    fields: tuple[str, ...]  # the stored columns, in declaration order
+    fast: tuple[tuple[str, _Fast, LotColumn], ...]  # per stored column
+    id_step: tuple[str, _Careful, LotColumn]
+    careful: tuple[tuple[str, _Careful, LotColumn], ...]  # per stored column but the ID
+    must_have: tuple[str, ...]  # blank refused, in declaration order (the ID aside)
+    positions: tuple[str, ...]  # ``record``'s fields, in its order
+    reorder: tuple[int, ...] | None  # (ID, careful's fields, row) → positions; None: same
+
+
+def _compile(declaration: Sequence[LotColumn], record: type[Any] = Lot) -> _Schema:
+    check_declaration(declaration)
+    stored = [c for c in declaration if c.stored]
+    positions = tuple(f.name for f in dataclass_fields(record))
+    names = tuple(c.field for c in stored)
+    if sorted(positions) != sorted((*names, "row")):
+        raise ValueError(
+            f"{record.__name__} has fields {positions}; the Lots columns stored are {names}"
+        )
+    id_column = next(c for c in stored if c.kind == "id")
+    others = [c for c in stored if c is not id_column]
+    careful_order = (id_column.field, *(c.field for c in others), "row")
+    return _Schema(
+        record=record,
+        fields=names,
+        fast=tuple((c.field, _KINDS[c.kind][0], c) for c in stored),
+        id_step=(id_column.field, _KINDS["id"][1], id_column),
+        careful=tuple((c.field, _KINDS[c.kind][1], c) for c in others),
+        must_have=tuple(c.field for c in others if c.kind in BLANK_REFUSED),
+        positions=positions,
+        reorder=None if careful_order == positions else tuple(map(careful_order.index, positions)),
+    )
+
+
+_LOTS = _compile(LOT_DECLARATION)

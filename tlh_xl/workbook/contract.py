@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..domain.lot_columns import LOT_DECLARATION
 from ..output_tables import HARVEST_COLUMNS, POSITION_COLUMNS, Kind
 
 __all__ = [
@@ -55,18 +56,10 @@ def normalize_header(text: object) -> str:
     return " ".join(str(text or "").split()).casefold()
 
 
-LOT_COLUMNS = (
-    Column("Lot ID", "lot_id", "text", width=10),
-    Column("Asset", "asset", "text", width=12),
-    Column("Asset Class", "asset_class", "text", width=18),
-    Column("Wallet", "wallet", "text", width=16),
-    Column("Acquired", "acquired", "date", width=12),
-    Column("Quantity", "quantity", "number", width=16),
-    Column("Cost Basis", "cost_basis", "money", width=16),
-    Column("Tx ID", "tx_id", "text", required=False, width=18),
-    Column("Price Override", "price_override", "money", required=False, width=15),
-    Column("Exclude", "exclude", "flag", required=False, width=10),
-    Column("Notes", "notes", "text", required=False, width=28),
+# The Lots columns are declared once, in harvest.lot_columns (with what the lot parser
+# needs); this is the workbook's view of them: header, field, kind, required, width.
+LOT_COLUMNS = tuple(
+    Column(c.header, c.field, c.cell_kind, c.required, c.width) for c in LOT_DECLARATION
 )
 
 PRICE_COLUMNS = (
