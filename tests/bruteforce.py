@@ -33,8 +33,19 @@ class Brute:
 
     def _g(self, fr: tuple[Decimal, ...]) -> Decimal:
         ls = sum((c.loss * f for c, f in zip(self.lots, fr) if c.term == "short"), Decimal(0))
-        ll = sum((c.loss * f for c, f in zip(self.lots, fr) if c.term == "long"), Decimal(0))
-        x = replace(self.base, st_gain=self.base.st_gain - ls, lt_gain=self.base.lt_gain - ll)
+        ll = sum(
+            (c.loss * f for c, f in zip(self.lots, fr) if c.term == "long" and not c.collectible),
+            Decimal(0),
+        )
+        # A collectible's long-term loss is collectibles loss: Schedule D's line 15 and the
+        # 28% Rate Gain Worksheet's line 1 both take it (TaxInputs.collectibles_gain).
+        lc = sum((c.loss * f for c, f in zip(self.lots, fr) if c.collectible), Decimal(0))
+        x = replace(
+            self.base,
+            st_gain=self.base.st_gain - ls,
+            lt_gain=self.base.lt_gain - ll,
+            collectibles_gain=self.base.collectibles_gain - lc,
+        )
         if isinstance(self.tax, Rules):
             e = evaluate(self.tax, x)
             return self.cv * e.carryforward_out - e.total_tax

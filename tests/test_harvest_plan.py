@@ -137,7 +137,9 @@ def _reconciles(plan, rules, profile_args) -> None:
     sales = plan.sales
     s = plan.summary
     st_ = sum(sales[sales.term == "Short-term"].gain_loss, Decimal(0))
-    lt_ = sum(sales[sales.term == "Long-term"].gain_loss, Decimal(0))
+    # A collectible's long-term result is collectibles gain (the 28% group), apart.
+    coll = sum((r.gain_loss for r in plan.sale_records if r.collectible), Decimal(0))
+    lt_ = sum(sales[sales.term == "Long-term"].gain_loss, Decimal(0)) - coll
     before = compute_tax(rules, **profile_args)
     after = compute_tax(
         rules,
@@ -145,6 +147,7 @@ def _reconciles(plan, rules, profile_args) -> None:
             **profile_args,
             "st_gain": profile_args.get("st_gain", 0) + st_,
             "lt_gain": profile_args.get("lt_gain", 0) + lt_,
+            "collectibles_gain": profile_args.get("collectibles_gain", 0) + coll,
         },
     )
     assert s.tax_without_harvest == before.total_tax
@@ -171,10 +174,13 @@ def _notes_agree(plan, rules, profile_args) -> None:
     )
     for sale in plan.sale_records:
         short = sale.term == "short"
+        plain_long = not short and not sale.collectible
         after = replace(
             running,
             st_gain=running.st_gain + (sale.gain_loss if short else 0),
-            lt_gain=running.lt_gain + (0 if short else sale.gain_loss),
+            lt_gain=running.lt_gain + (sale.gain_loss if plain_long else 0),
+            collectibles_gain=running.collectibles_gain
+            + (sale.gain_loss if sale.collectible else 0),
         )
         e0, e1 = evaluate(rules, running), evaluate(rules, after)
         if sale.gain_loss < 0:
@@ -210,7 +216,7 @@ def portfolios(draw):
                 max(basis, Decimal(0)),
                 qty,
                 acquired=draw(st.sampled_from(["2024-06-01", "2025-05-01", "2024-12-01"])),
-                cls="NFT" if nft else "Crypto",
+                cls=draw(st.sampled_from(["NFT", "NFT (collectible)"])) if nft else "Crypto",
                 wallet=draw(st.sampled_from(["Coinbase", "Ledger"])),
             )
         )
@@ -223,6 +229,7 @@ def portfolios(draw):
         realized_short_term=draw(st.sampled_from([0, -4_000, 12_000, 70_000])),
         realized_long_term=draw(st.sampled_from([0, -9_000, 25_000, 150_000])),
         qualified_dividends=draw(st.sampled_from([0, 8_000])),
+        realized_collectibles=draw(st.sampled_from([0, 0, 30_000, -2_000])),
         fee_rate=draw(st.sampled_from([0, "0.01", "0.1"])),
         carryforward_value=draw(st.sampled_from([0, "0.15", None])),
         rebuy=draw(st.booleans()),
@@ -242,10 +249,11 @@ def _brute(profile, lots, prices, plan) -> Decimal:
         loss = row["cost_basis"] - (mv - fee)
         if loss <= 0:
             continue
-        nft = row["asset_class"] == "NFT"
+        nft = row["asset_class"].startswith("NFT")
         mult = 2 if profile["rebuy"] and not nft else 1  # and the rebuy, in cash
         term = "long" if dt.date.fromisoformat(row["acquired"]) < dt.date(2024, 12, 1) else "short"
-        cands.append(Candidate(i, term, loss, fee * mult, not nft))
+        collectible = term == "long" and row["asset_class"] == "NFT (collectible)"
+        cands.append(Candidate(i, term, loss, fee * mult, not nft, collectible))
     from tlh_xl.tax import TaxInputs
 
     base = TaxInputs(
@@ -254,6 +262,7 @@ def _brute(profile, lots, prices, plan) -> Decimal:
         st_gain=Decimal(profile["realized_short_term"]),
         lt_gain=Decimal(profile["realized_long_term"]),
         qualified_dividends=Decimal(profile["qualified_dividends"]),
+        collectibles_gain=Decimal(profile.get("realized_collectibles", 0)),
     )
     return Brute(R2025, base, plan.summary.carryforward_value, cands).best()
 
@@ -298,6 +307,7 @@ def test_net_benefit_equals_exhaustive_search(case) -> None:
             st_gain=profile["realized_short_term"],
             lt_gain=profile["realized_long_term"],
             qualified_dividends=profile["qualified_dividends"],
+            collectibles_gain=profile.get("realized_collectibles", 0),
         ),
     )
     # Per-wallet identification: each sale is one lot, in that lot's own wallet.
@@ -527,3 +537,31 @@ def test_planning_leaves_the_garbage_collector_alone(monkeypatch) -> None:
     assert gc.isenabled()
     plan_harvest(R2025, JANE, JANE_LOTS, JANE_PRICES)
     assert seen == [True] and gc.isenabled()
+
+
+def test_realized_collectibles_and_a_collectible_nft() -> None:
+    """Single, 2025: wages 300,000; 50,000 long-term gain and 50,000 collectibles gain
+    already realized. Taxable income 384,250 (− 15,750): 284,250 ordinary, then 50,000
+    at 15% and the 50,000 of 28% gain on top (all above the 24% top, 197,300, and below
+    the 20% breakpoint, 533,400). Selling an NFT collectible bought in 2023 for 12,000,
+    now worth 2,000 (fee 0), takes 10,000 off the 28% gain: 2,800 regular tax, plus
+    3.8% NIIT on 10,000 less net investment income = 380. Saved 3,180.00; a plain NFT's
+    10,000 loss would come off the 15% gain (1,500 + 380)."""
+    profile = Profile(
+        tax_year=2025,
+        filing_status="single",
+        ordinary_income=300_000,
+        realized_long_term=50_000,
+        realized_collectibles=50_000,
+        as_of_date=AS_OF,
+        fee_rate=0,
+        carryforward_value=0,
+    )
+    lots = [lot("C1", "Squiggle", 12_000, 1, acquired="2023-05-01", cls="NFT (collectible)")]
+    plan = plan_harvest(R2025, profile, lots, {"Squiggle": 2_000})
+    (sale,) = plan.sale_records
+    assert sale.collectible and sale.gain_loss == -10_000
+    assert plan.summary.tax_saved == Decimal("3180.00")
+    assert "saves $3,180.00 this year" in sale.note
+    plain = plan_harvest(R2025, profile, [{**lots[0], "asset_class": "NFT"}], {"Squiggle": 2_000})
+    assert plain.summary.tax_saved == Decimal("1880.00")

@@ -52,7 +52,13 @@ Method
    always expanding the branch with the highest bound, and closes the branches that
    cannot beat the best real plan by half a cent. NFTs that cost nothing to sell are
    always sold (more loss never raises the tax). Selling NFTs moves only the gains, so
-   the bends, given in ``(a, b)``, are asked for once. After ``MAX_NFT_NODES``
+   the bends, given in ``(a, b)``, are asked for once; except collectibles. When the
+   profile has 28% rate gain to lose (realized collectibles gain above the long-term
+   carryover), a long-term loss on an NFT that is a collectible lowers that gain too,
+   which no ladder can relax. The search branches on those NFTs first, bounding a node
+   by selling all its open ones at no cost (more loss never raises the tax, so nothing
+   below the node can do better), and asks the system for the bends of each
+   collectibles gain a node reaches. After ``MAX_NFT_NODES``
    relaxations or ``MAX_NFT_WORK`` of work (tax evaluations, and lots copied into the
    nodes' ladders) the search stops with the best real plan found, tries selling a few
    more NFTs one at a time, and says how far from the optimum the plan can be (the
@@ -109,6 +115,9 @@ class Candidate:
     loss: Decimal  # > 0
     cost: Decimal  # >= 0, including the rebuy side where there is one
     divisible: bool
+    # A long-term loss in the 28% collectibles group (an NFT marked a collectible): it
+    # lowers the collectibles gain as well as the long-term result.
+    collectible: bool = False
 
 
 @dataclass(frozen=True)
@@ -523,17 +532,29 @@ class _NftSearch:
         self.tax, self.bends, self.base, self.cv = tax, bends, base, cv
         self.short, self.long = short, long
         self.origin = max(_tax_values(tax, base, cv))
+        self._bends_by_collectibles: dict[Decimal, Bends] = {}
         self.work = 0  # so far, in tax evaluations (see MAX_NFT_WORK)
 
     def solve(self, node: _Node) -> _Relaxed:
         sold_short = _loss(c for c in node.sold if c.term == "short")
-        sold_long = _loss(c for c in node.sold if c.term == "long")
+        sold_long = _loss(c for c in node.sold if c.term == "long" and not c.collectible)
+        sold_collectibles = _loss(c for c in node.sold if c.collectible)
         cost = sum((c.cost for c in node.sold), ZERO)
+        # Open collectibles cannot be relaxed into the long-term ladder: their loss also
+        # lowers the 28% gain, another function of the harvest. The bound takes them all
+        # as sold, at no cost: more loss never raises the tax nor shrinks the
+        # carryforward, so no choice among them can do better. A node with any open is
+        # no real plan, and the search branches on them first.
+        open_collectibles = [c for c in node.open if c.collectible]
         shifted = _after_harvest(self.base, sold_short, sold_long)
-        short = self.short.plus([c for c in node.open if c.term == "short"])
-        long = self.long.plus([c for c in node.open if c.term == "long"])
+        if sold_collectibles or open_collectibles:
+            lowered = sold_collectibles + _loss(open_collectibles)
+            shifted = replace(shifted, collectibles_gain=shifted.collectibles_gain - lowered)
+        relaxed = [c for c in node.open if not c.collectible]
+        short = self.short.plus([c for c in relaxed if c.term == "short"])
+        long = self.long.plus([c for c in relaxed if c.term == "long"])
         short_loss, long_loss, value, evaluations = _solve_divisible(
-            self.tax, self.bends, shifted, self.cv, short, long
+            self.tax, self._bends(shifted), shifted, self.cv, short, long
         )
         copied = sum(
             len(spliced.items)
@@ -543,7 +564,19 @@ class _NftSearch:
         self.work += evaluations + copied // LOTS_PER_EVALUATION
         parts = (short.partial_at(short_loss), long.partial_at(long_loss))
         partial = next((c for c in parts if c is not None and not c.divisible), None)
+        if open_collectibles:  # branch on the largest first: it moves the bound most
+            partial = max(open_collectibles, key=lambda c: (c.loss, -c.key))
         return _Relaxed(value - self.origin - cost, short_loss, long_loss, short, long, partial)
+
+    def _bends(self, inputs: TaxInputs) -> Bends:
+        """The system's bends for a node's inputs. Selling NFTs moves only the gains, on
+        which the bends do not depend, unless it lowers the collectibles gain."""
+        if inputs.collectibles_gain == self.base.collectibles_gain:
+            return self.bends
+        hit = self._bends_by_collectibles.get(inputs.collectibles_gain)
+        if hit is None:
+            hit = self._bends_by_collectibles[inputs.collectibles_gain] = self.tax.bends(inputs)
+        return hit
 
     def run(
         self, sold: tuple[Candidate, ...], open_: tuple[Candidate, ...]
@@ -583,8 +616,13 @@ class _NftSearch:
             # Keeping the NFT keeps its twins too (same term, loss and cost): a plan that
             # sold one of them instead is the same plan, and lies in the other branch.
             # Without this, k identical NFTs would be tried in 2^k orders.
-            twins = (nft.term, nft.loss, nft.cost)
-            push(_Node(node.sold, tuple(c for c in rest if (c.term, c.loss, c.cost) != twins)))
+            twins = (nft.term, nft.loss, nft.cost, nft.collectible)
+            push(
+                _Node(
+                    node.sold,
+                    tuple(c for c in rest if (c.term, c.loss, c.cost, c.collectible) != twins),
+                )
+            )
         assert best is not None
         return (*best, None)
 
@@ -618,12 +656,17 @@ def optimize(
     ``tax`` is a ``TaxSystem``; a rule file (``Rules``) means its federal tax.
     """
     system = as_tax_system(tax)
+    if base.collectibles_gain <= base.lt_carryforward:
+        # No 28% rate gain can arise (its worksheet starts from collectibles gain less
+        # the long-term carryover), so a collectible's loss acts as any long-term loss.
+        candidates = [replace(c, collectible=False) if c.collectible else c for c in candidates]
     divisible = [c for c in candidates if c.divisible]
     nfts = [c for c in candidates if not c.divisible]
+    assert not any(c.collectible for c in divisible), "collectibles are sold whole (NFTs)"
     short = _Ladder(c for c in divisible if c.term == "short")
     long = _Ladder(c for c in divisible if c.term == "long")
     # An NFT that costs nothing to sell is always sold: more loss never raises the tax
-    # nor shrinks the carryforward.
+    # nor shrinks the carryforward (a collectible's too).
     free = tuple(c for c in nfts if c.cost == 0)
     costly = tuple(c for c in nfts if c.cost > 0)
     search = _NftSearch(system, system.bends(base), base, cv, short, long)

@@ -14,12 +14,14 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from ..domain.assets import COLLECTIBLE_CLASSES
 from ..errors import InputError
 from ..money import ZERO, cents, format_usd
 from ..output_tables import HARVEST_COLUMNS, frame
 from ..output_tables import POSITION_COLUMNS as POSITION_TABLE
 from ..rulebook.model import Rules
 from ..tax.compute import TaxInputs, compute_tax
+from ..tax.federal import FederalTax
 from .gains import harvest_gains
 from .inputs import Profile, ResolvedProfile, parse_prices, resolve_profile
 from .lots import parse_lots
@@ -180,7 +182,7 @@ def _plan(
     base = _base_inputs(rp)
 
     candidates = _candidates(positions, rp)
-    solution = optimize(rules, base, cv, candidates)
+    solution = optimize(FederalTax(rules), base, cv, candidates)
     messages: list[str] = []
     fractions = solution.fractions
     if solution.objective <= 0 or solution.objective < rp.min_benefit:
@@ -226,7 +228,8 @@ def _candidates(positions: Sequence[Position], rp: ResolvedProfile) -> list[Cand
         # The selling fee reduces the amount realized, so it adds to the loss; the whole
         # cost of the trade (selling fee, and the rebuy fee) is still paid in cash.
         loss = one_side * p.market_value - p.unrealized
-        out.append(Candidate(index, p.term, loss, fee * p.market_value, not nft))
+        collectible = p.term == "long" and p.lot.asset_class in COLLECTIBLE_CLASSES
+        out.append(Candidate(index, p.term, loss, fee * p.market_value, not nft, collectible))
     return out
 
 
