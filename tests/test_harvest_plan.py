@@ -565,3 +565,18 @@ def test_realized_collectibles_and_a_collectible_nft() -> None:
     assert "saves $3,180.00 this year" in sale.note
     plain = plan_harvest(R2025, profile, [{**lots[0], "asset_class": "NFT"}], {"Squiggle": 2_000})
     assert plain.summary.tax_saved == Decimal("1880.00")
+
+
+def test_the_typed_engine_takes_parsed_inputs() -> None:
+    """``build_plan`` takes what the boundary parsed (settings with defaults applied, Lot
+    records, Decimal prices) and gives the plan ``plan_harvest`` gives."""
+    from tlh_xl.harvest import build_plan, resolve_profile
+    from tlh_xl.harvest.inputs import parse_prices
+    from tlh_xl.harvest.lots import parse_lots
+
+    settings = resolve_profile(JANE)
+    lots = parse_lots(JANE_LOTS, settings.as_of_date)
+    typed = build_plan(R2025, settings, lots, parse_prices(JANE_PRICES))
+    friendly = plan_harvest(R2025, JANE, JANE_LOTS, JANE_PRICES)
+    assert typed.sale_records == friendly.sale_records
+    assert typed.summary == friendly.summary

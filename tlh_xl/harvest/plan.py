@@ -24,7 +24,7 @@ from ..tax.compute import TaxInputs, compute_tax
 from ..tax.federal import FederalTax
 from .gains import harvest_gains
 from .inputs import Profile, ResolvedProfile, parse_prices, resolve_profile
-from .lots import parse_lots
+from .lots import Lot, parse_lots
 from .optimizer import Candidate, optimize
 from .positions import Position, value_positions
 from .sales import Sale, SaleWriter
@@ -32,7 +32,15 @@ from .sales import Sale, SaleWriter
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["POSITION_COLUMNS", "SALE_COLUMNS", "HarvestPlan", "Sale", "Summary", "plan_harvest"]
+__all__ = [
+    "POSITION_COLUMNS",
+    "SALE_COLUMNS",
+    "HarvestPlan",
+    "Sale",
+    "Summary",
+    "build_plan",
+    "plan_harvest",
+]
 
 # The plan's DataFrame columns (``plan.sales``, ``plan.positions``), from the one
 # declaration of the output tables.
@@ -163,6 +171,8 @@ def _plan(
     place: Callable[[int, str, str], str] | None,
     profile_place: Callable[[str], str] | None,
 ) -> HarvestPlan:
+    """The boundary: friendly inputs parsed once, by the one parser of each, then the
+    typed engine (``build_plan``)."""
     if not isinstance(profile, Profile):
         profile = Profile.from_mapping(profile)
     rp = resolve_profile(profile, today, profile_place)
@@ -173,8 +183,19 @@ def _plan(
     if unknown:
         raise InputError(f"exclude: no lot with ID {', '.join(sorted(unknown))}")
     lot_list = [replace(lot, exclude=True) if lot.lot_id in excluded else lot for lot in lot_list]
-    price_map = parse_prices(prices)
-    positions = value_positions(rules, lot_list, price_map, rp.as_of_date, identical)
+    return build_plan(rules, rp, lot_list, parse_prices(prices), identical)
+
+
+def build_plan(
+    rules: Rules,
+    rp: ResolvedProfile,
+    lots: Sequence[Lot],
+    prices: Mapping[str, Decimal],
+    identical: Sequence[Iterable[str]] = (),
+) -> HarvestPlan:
+    """The typed engine: settings with every default applied, validated lots and
+    prices in ``Decimal``. It returns records; ``plan_harvest`` is its friendly door."""
+    positions = value_positions(rules, lots, dict(prices), rp.as_of_date, identical)
 
     cv = rp.carryforward_value
     if cv is None:
