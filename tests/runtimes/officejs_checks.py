@@ -103,16 +103,21 @@ def test_bad_table_shows_a_short_message() -> None:
 # --- the Fill button against an Office.js Book ------------------------------------------
 
 
+def _sent(value: Any) -> Any:
+    """A cell's value as Office.js sends it: dates as serials, numbers as floats."""
+    if isinstance(value, dt.datetime):
+        return serial(value.date())
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
 def _officejs_payload(path: Path) -> dict[str, Any]:
     """The JSON an Office.js client sends for a workbook, built from an .xlsx."""
     wb = openpyxl.load_workbook(path)
 
     def plain(value: Any) -> Any:
-        if isinstance(value, dt.datetime):
-            return serial(value.date())
-        if isinstance(value, Decimal):
-            return float(value)
-        return "" if value is None else value
+        return "" if value is None else _sent(value)
 
     sheets = []
     for ws in wb.worksheets:
@@ -265,13 +270,7 @@ def _variant(tmp_path: Path, variant: str) -> Path:
 def _ranges(path: Path) -> tuple[list[list[Any]], list[list[Any]], list[list[Any]]]:
     """Lots[#All], Prices[#All] and the Profile's names with values, as Office.js sends them."""
     wb = openpyxl.load_workbook(path)
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, dt.datetime):
-            return serial(value.date())
-        if isinstance(value, Decimal):
-            return float(value)
-        return value
+    plain = _sent
 
     def table(name: str) -> list[list[Any]]:
         for ws in wb.worksheets:
