@@ -95,11 +95,12 @@ def TLH_TERM(acquired: Any, as_of: Any = None) -> Any:
     def compute() -> str:
         import datetime as dt
 
+        from .domain.terms import term_label
         from .holding_period import term
 
         bought = _acquired(acquired)
         sold = _date(as_of, "as_of") or dt.date.today()
-        return "Long-term" if term(bought, sold) == "long" else "Short-term"
+        return term_label(term(bought, sold))
 
     return _safe(compute)
 
@@ -190,6 +191,7 @@ def TLH_MARGINAL_RATES(
     ordinary income, of short-term gain and of long-term gain."""
 
     def compute() -> list[list[Any]]:
+        from .domain.terms import TERM_LABELS
         from .tax import compute_tax
 
         r = compute_tax(
@@ -201,8 +203,8 @@ def TLH_MARGINAL_RATES(
         )
         return [
             ["Ordinary", float(r.marginal_ordinary_rate)],
-            ["Short-term", float(r.marginal_short_term_rate)],
-            ["Long-term", float(r.marginal_long_term_rate)],
+            [TERM_LABELS["short"], float(r.marginal_short_term_rate)],
+            [TERM_LABELS["long"], float(r.marginal_long_term_rate)],
         ]
 
     return _safe(compute)

@@ -28,6 +28,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..domain.assets import ASSET_CLASSES
+from ..domain.terms import TERM_LABELS
 from ..filing_status import FILING_STATUS_LABELS
 from ..output_tables import OutputColumn
 from .contract import (
@@ -301,12 +302,14 @@ CHECKS: tuple[tuple[str, str, Kind], ...] = (
     ("Fees (equals Trading costs)", "=SUM(Harvest[Fees])", "money"),
     (
         "Short-term loss (equals harvested)",
-        '=-SUMIFS(Harvest[Gain/Loss],Harvest[Term],"Short-term",Harvest[Gain/Loss],"<0")',
+        f'=-SUMIFS(Harvest[Gain/Loss],Harvest[Term],"{TERM_LABELS["short"]}",'
+        'Harvest[Gain/Loss],"<0")',
         "money",
     ),
     (
         "Long-term loss (equals harvested)",
-        '=-SUMIFS(Harvest[Gain/Loss],Harvest[Term],"Long-term",Harvest[Gain/Loss],"<0")',
+        f'=-SUMIFS(Harvest[Gain/Loss],Harvest[Term],"{TERM_LABELS["long"]}",'
+        'Harvest[Gain/Loss],"<0")',
         "money",
     ),
     ("Tax saved = without − with", "=TaxWithoutHarvest-TaxWithHarvest", "money"),
