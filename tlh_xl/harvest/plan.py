@@ -204,10 +204,14 @@ def build_plan(
 
     candidates = _candidates(positions, rp)
     solution = optimize(FederalTax(rules), base, cv, candidates)
+    any_candidates = bool(candidates)
+    # Freed now rather than when the plan returns: while the sales are written, the
+    # garbage collector's full passes have one record per candidate fewer to scan.
+    del candidates
     messages: list[str] = []
     fractions = solution.fractions
     if solution.objective <= 0 or solution.objective < rp.min_benefit:
-        if candidates and solution.objective > 0:
+        if any_candidates and solution.objective > 0:
             messages.append(
                 f"best net benefit {format_usd(cents(solution.objective))} is below "
                 f"your minimum {format_usd(rp.min_benefit)}: no sales suggested"
@@ -220,15 +224,19 @@ def build_plan(
             f"no plan can beat this one by more than {format_usd(cents(solution.gap))}"
         )
 
-    chosen = [(positions[k], f) for k, f in fractions.items() if f > 0]
-    # Short-term first, then by size of loss: the order the notes are written in.
-    # (Two stable sorts: cheaper than building a tuple key per sale.)
-    chosen.sort(key=lambda pf: pf[0].unrealized or ZERO)
-    chosen.sort(key=lambda pf: pf[0].term != "short")
+    # The positions sold, by index (a candidate's key): short-term first, then by size
+    # of loss, the order the notes are written in. Two stable sorts are cheaper than a
+    # tuple key per sale; indices, not (position, fraction) pairs, so a plan leaves no
+    # tens of thousands of pairs for the garbage collector to scan.
+    sold = [k for k, f in fractions.items() if f > 0]
+    sold.sort(key=lambda k: positions[k].unrealized or ZERO)
+    sold.sort(key=lambda k: positions[k].term != "short")
     writer = SaleWriter(rules, rp, base)
-    sales = [writer.sell(p, fraction) for p, fraction in chosen]
+    sales = [writer.sell(positions[k], fractions[k]) for k in sold]
     if rp.harvest_gains:
-        sales += harvest_gains(rules, rp, positions, {p.lot.lot_id for p, _ in chosen}, writer)
+        sales += harvest_gains(
+            rules, rp, positions, {positions[k].lot.lot_id for k in sold}, writer
+        )
 
     summary = _summarize(rules, rp, base, cv, sales)
     objective = solution.objective if fractions else ZERO
