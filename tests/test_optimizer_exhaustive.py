@@ -72,12 +72,16 @@ def portfolios(draw, collectibles: bool = False):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(portfolios())
 def test_optimizer_matches_exhaustive_search(case) -> None:
+    _matches_exhaustive_search(case)
+
+
+def _matches_exhaustive_search(case) -> None:
+    """The plan is at least the oracle's best, and its claimed value is real."""
     year, base, cv, lots = case
     rules = RULES[year]
     plan = optimize(rules, base, cv, lots)
     brute = Brute(rules, base, cv, lots).best()
     assert plan.objective >= brute - Decimal("0.01"), (plan, brute)
-    # and the optimizer's claimed value is real:
     fr = tuple(plan.fractions.get(c.key, Decimal(0)) for c in lots)
     assert abs(Brute(rules, base, cv, lots).f(fr) - plan.objective) < Decimal("0.000001")
 
@@ -128,13 +132,7 @@ def test_optimizer_matches_exhaustive_search(case) -> None:
 )
 def test_the_optimizer_is_exact_with_collectibles_gain(case) -> None:
     """Realized collectibles gain: the 28% rate gain's own bends must be listed too."""
-    year, base, cv, lots = case
-    rules = RULES[year]
-    plan = optimize(rules, base, cv, lots)
-    brute = Brute(rules, base, cv, lots).best()
-    assert plan.objective >= brute - Decimal("0.01"), (plan, brute)
-    fr = tuple(plan.fractions.get(c.key, Decimal(0)) for c in lots)
-    assert abs(Brute(rules, base, cv, lots).f(fr) - plan.objective) < Decimal("0.000001")
+    _matches_exhaustive_search(case)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
