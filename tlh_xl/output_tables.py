@@ -50,8 +50,11 @@ class OutputColumn:
         return get
 
 
-def _col(header: str, key: str, kind: Kind, width: int, **kw: Any) -> OutputColumn:
-    return OutputColumn(header, key, kw.pop("source", key), kind, width, **kw)
+def _col(
+    header: str, key: str, kind: Kind, width: int, source: str = "", show: Show = "value"
+) -> OutputColumn:
+    """A column whose value is the record's attribute ``source`` (by default its key)."""
+    return OutputColumn(header, key, source or key, kind, width, show)
 
 
 # One row per suggested sale (harvest.sales.Sale): the records an accountant needs.

@@ -23,7 +23,13 @@ from ..money import ZERO
 from .assets import COLLECTIBLE_CLASSES, AssetClass
 from .terms import Term
 
-__all__ = ["Adjustment", "Disposition"]
+__all__ = ["Adjustment", "Disposition", "is_collectible"]
+
+
+def is_collectible(term: Term, asset_class: AssetClass) -> bool:
+    """A long-term result in the 28% collectibles group (Schedule D line 18); a short-term
+    result on a collectible is an ordinary short-term one."""
+    return term == "long" and asset_class in COLLECTIBLE_CLASSES
 
 
 class Adjustment(NamedTuple):
@@ -53,4 +59,4 @@ class Disposition:
     @property
     def collectible(self) -> bool:
         """Long-term gain or loss in the 28% collectibles group (Schedule D line 18)."""
-        return self.term == "long" and self.asset_class in COLLECTIBLE_CLASSES
+        return is_collectible(self.term, self.asset_class)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ..domain.assets import COLLECTIBLE_CLASSES
+from ..domain.disposition import is_collectible
 from ..errors import InputError
 from ..money import ZERO, cents, format_usd
 from ..output_tables import HARVEST_COLUMNS, frame
@@ -257,7 +257,7 @@ def _candidates(positions: Sequence[Position], rp: ResolvedProfile) -> list[Cand
         # The selling fee reduces the amount realized, so it adds to the loss; the whole
         # cost of the trade (selling fee, and the rebuy fee) is still paid in cash.
         loss = one_side * p.market_value - p.unrealized
-        collectible = p.term == "long" and p.lot.asset_class in COLLECTIBLE_CLASSES
+        collectible = is_collectible(p.term, p.lot.asset_class)
         out.append(Candidate(index, p.term, loss, fee * p.market_value, not nft, collectible))
     return out
 

@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
-from ..domain.assets import COLLECTIBLE_CLASSES, RULE_KEYS
-from ..domain.disposition import Disposition
+from ..domain.assets import RULE_KEYS
+from ..domain.disposition import Disposition, is_collectible
 from ..money import ZERO, cents, format_usd
 from ..rulebook.model import Rules
 from ..tax.compute import TaxInputs
@@ -117,8 +117,7 @@ class SaleWriter:
         proceeds = gross - selling_fee
         gain = proceeds - basis
         short = p.term == "short"
-        collectible = not short and lot.asset_class in COLLECTIBLE_CLASSES
-        notes = [self.running.add(p.term, gain, collectible)]
+        notes = [self.running.add(p.term, gain, is_collectible(p.term, lot.asset_class))]
         if qty < lot.quantity:
             notes.append(f"sell {qty.normalize():f} of {lot.quantity.normalize():f}")
         if selling_fee:
