@@ -20,6 +20,7 @@ from tlh_xl.harvest.lots import (
     _columns,
     _default_place,
     _parse_columns,
+    _parse_records,
     _parse_rows,
     _Unusual,
     parse_lots,
@@ -159,7 +160,7 @@ def _row(**changes):
 def test_columnar_pass_accepts_only_what_the_careful_pass_accepts(rows) -> None:
     careful = _careful(rows)
     try:
-        fast = _parse_columns(_columns(rows), AS_OF)
+        fast = _parse_columns(_columns(rows), AS_OF).records()
     except _Unusual:
         fast = None
     if fast is not None:
@@ -187,7 +188,7 @@ def test_columnar_pass_runs_on_plain_columns() -> None:
             "exclude": "No",
         }
     ]
-    assert _parse_columns(_columns(rows), AS_OF) == [
+    assert _parse_columns(_columns(rows), AS_OF).records() == [
         Lot("L1", "BTC", "Crypto", "", dt.date(2025, 3, 1), Decimal("0.1"), Decimal(7), "")
     ]
 
@@ -343,7 +344,7 @@ def test_a_made_up_column_is_parsed_by_both_passes_from_the_declaration(rows) ->
     except InputError as exc:
         careful = str(exc)
     try:
-        fast = _parse_columns(_columns(rows, WIDE), AS_OF, WIDE)
+        fast = _parse_records(_columns(rows, WIDE), AS_OF, WIDE)
     except _Unusual:
         return
     assert fast == careful
@@ -351,7 +352,7 @@ def test_a_made_up_column_is_parsed_by_both_passes_from_the_declaration(rows) ->
 
 def test_a_made_up_column_takes_its_default_and_names_its_errors() -> None:
     rows = [_row(fee_paid=Decimal("2.5"), memo=" paid "), _row(lot_id="L2")]
-    fast = _parse_columns(_columns(rows, WIDE), AS_OF, WIDE)
+    fast = _parse_records(_columns(rows, WIDE), AS_OF, WIDE)
     assert [(x.fee_paid, x.memo, x.row) for x in fast] == [
         (Decimal("2.5"), "paid", 0),
         (None, "-", 1),

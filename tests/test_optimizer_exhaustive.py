@@ -161,7 +161,7 @@ def test_rules_mean_their_federal_tax() -> None:
 
 def test_the_worked_example_in_docs() -> None:
     """docs/OPTIMIZER.md works this example by hand: its figures are the code's."""
-    from tlh_xl.harvest.optimizer import _BendLines, _Ladder, _solve_divisible
+    from tlh_xl.harvest.optimizer import LossColumns, _BendLines, _Ladder, _solve_divisible
 
     base = TaxInputs("single", Decimal(70_000), st_gain=Decimal(6_000), lt_gain=Decimal(10_000))
     lots = [
@@ -172,7 +172,7 @@ def test_the_worked_example_in_docs() -> None:
     tax = FederalTax(RULES[2025])
     bends = tax.bends(base)
     assert (len(bends.short), len(bends.long), len(bends.total)) == (11, 1, 12)
-    short, long = _Ladder(lots[:1]), _Ladder(lots[1:])
+    short, long = _Ladder(LossColumns.of(lots[:1])), _Ladder(LossColumns.of(lots[1:]))
     lines = _BendLines(bends, base, short, long)
     assert lines.short == {0, 6_000, 9_000} and lines.long == {0, 10_000, 11_000}
     assert lines.total == {16_000, 19_000}
@@ -373,11 +373,12 @@ def ladders(draw):
 def test_a_spliced_ladder_is_the_ladder_of_all_its_lots(case) -> None:
     """The branch and bound adds open NFTs to a built ladder; its cost curve, slopes
     and cut points must be those of a ladder built from all the lots at once."""
-    from tlh_xl.harvest.optimizer import _Ladder
+    from tlh_xl.harvest.optimizer import LossColumns, _Ladder
 
     base, extra, probes = case
-    spliced, whole = _Ladder(base).plus(extra), _Ladder([*base, *extra])
-    assert spliced.total == whole.total and len(spliced.items) == len(whole.items)
+    spliced = _Ladder(LossColumns.of(base)).plus(extra)
+    whole = _Ladder(LossColumns.of([*base, *extra]))
+    assert spliced.total == whole.total and len(spliced.keys) == len(whole.keys)
     if len({c.cost / c.loss for c in base + extra}) == len(base + extra):  # no ties
         assert list(spliced.loss) == list(whole.loss)
         assert list(spliced.unit_cost) == list(whole.unit_cost)
@@ -390,5 +391,6 @@ def test_a_spliced_ladder_is_the_ladder_of_all_its_lots(case) -> None:
         by_key = {c.key: c for c in base + extra}
         harvested = sum((by_key[k].loss * f for k, f in shares.items()), Decimal(0))
         assert abs(harvested - max(Decimal(0), min(x, whole.total))) < Decimal("1e-20")
+        assert spliced.harvested(x) == harvested
     for slope in (Decimal(0), Decimal("0.001"), Decimal("0.01"), Decimal(1)):
         assert spliced.cross(slope) == whole.cross(slope)

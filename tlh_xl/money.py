@@ -7,11 +7,12 @@ not the binary expansion of the float.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from .errors import InputError
 
-__all__ = ["CENT", "ZERO", "Number", "cents", "format_usd", "to_decimal"]
+__all__ = ["CENT", "ZERO", "Number", "cents", "cents_each", "format_usd", "to_decimal"]
 
 Number = int | float | str | Decimal
 
@@ -50,6 +51,12 @@ def to_decimal(value: object, what: str = "value") -> Decimal:
 def cents(value: Decimal) -> Decimal:
     """Round to whole cents, half away from zero (the usual rounding of money)."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def cents_each(values: Iterable[Decimal | None]) -> list[Decimal | None]:
+    """``cents`` of each value (``None`` stays ``None``), without a Python call per value:
+    the engine rounds 100,000 market values at once."""
+    return [None if v is None else v.quantize(CENT, rounding=ROUND_HALF_UP) for v in values]
 
 
 def format_usd(value: Decimal) -> str:

@@ -9,10 +9,10 @@ and nowhere else.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from .domain.terms import TERM_LABELS
 
@@ -24,6 +24,8 @@ __all__ = [
     "POSITION_COLUMNS",
     "Kind",
     "OutputColumn",
+    "Table",
+    "columns_of",
     "frame",
     "rows",
 ]
@@ -97,16 +99,39 @@ POSITION_COLUMNS: tuple[OutputColumn, ...] = (
 )
 
 
-def rows(records: Iterable[Any], columns: Sequence[OutputColumn]) -> list[tuple[Any, ...]]:
-    """One tuple of values per record, in the columns' order."""
-    getters = [c.getter() for c in columns]
-    return [tuple(get(r) for get in getters) for r in records]
+class Table(Protocol):
+    """A plan's table kept as columns or rows (``SaleTable``, ``PositionTable``)."""
+
+    def __len__(self) -> int: ...
+
+    def column(self, source: str) -> list[Any]: ...
 
 
-def frame(records: Sequence[Any], columns: Sequence[OutputColumn]) -> pd.DataFrame:
-    """The records as a DataFrame keyed by the columns' keys, built column by column."""
+def _shown(column: OutputColumn, values: list[Any]) -> list[Any]:
+    if column.show == "term":
+        return list(map(TERM_LABELS.__getitem__, values))
+    if column.show == "joined":
+        return list(map("; ".join, values))
+    return values
+
+
+def columns_of(table: Table | Sequence[Any], columns: Sequence[OutputColumn]) -> list[list[Any]]:
+    """Each output column's values, as shown: from a table, column by column, or from
+    records, by each column's getter."""
+    if isinstance(table, Sequence):
+        return [list(map(c.getter(), table)) for c in columns]
+    return [_shown(c, table.column(c.source)) for c in columns]
+
+
+def rows(table: Table | Sequence[Any], columns: Sequence[OutputColumn]) -> list[tuple[Any, ...]]:
+    """One tuple of values per row, in the columns' order."""
+    return list(zip(*columns_of(table, columns))) if len(table) else []
+
+
+def frame(table: Table | Sequence[Any], columns: Sequence[OutputColumn]) -> pd.DataFrame:
+    """The table as a DataFrame keyed by the columns' keys, built column by column."""
     import pandas as pd
 
-    data = {c.key: list(map(c.getter(), records)) for c in columns}
-    table: pd.DataFrame = pd.DataFrame(data, columns=[c.key for c in columns])
-    return table
+    data = dict(zip((c.key for c in columns), columns_of(table, columns)))
+    out: pd.DataFrame = pd.DataFrame(data, columns=[c.key for c in columns])
+    return out

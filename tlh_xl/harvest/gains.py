@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
 
@@ -10,8 +9,8 @@ from ..money import ZERO
 from ..rulebook.model import Rules
 from ..tax.compute import evaluate
 from .inputs import ResolvedProfile
-from .positions import Position
-from .sales import QUANTUM, Sale, SaleWriter, sale_amounts
+from .positions import PositionTable
+from .sales import GAIN_LOSS, QUANTUM, SaleRow, SaleWriter, sale_amounts
 
 __all__ = ["harvest_gains"]
 
@@ -19,23 +18,26 @@ __all__ = ["harvest_gains"]
 def harvest_gains(
     rules: Rules,
     rp: ResolvedProfile,
-    positions: Sequence[Position],
-    sold: set[str],
+    positions: PositionTable,
+    sold: set[int],
     writer: SaleWriter,
-) -> list[Sale]:
+) -> list[SaleRow]:
     """Realize long-term gains while they add no tax and use up no carryforward.
 
-    ``writer`` holds the return after the loss sales; the gain sales are added to it.
+    ``sold`` holds the rows of the loss sales; ``writer`` holds the return after them,
+    and the gain sales are added to it.
     """
+    lots = positions.lots
+    unrealized, term = positions.unrealized, positions.term
     pool = [
-        p
-        for p in positions
-        if p.lot.lot_id not in sold
-        and not p.lot.exclude
-        and not p.lot.is_nft
-        and p.term == "long"
-        and p.unrealized is not None
-        and p.unrealized > 0
+        i
+        for i, u in enumerate(unrealized)
+        if u is not None
+        and u > 0
+        and term[i] == "long"
+        and i not in sold
+        and not lots.exclude[i]
+        and not lots.is_nft(i)
     ]
     if not pool:
         return []
@@ -46,7 +48,8 @@ def harvest_gains(
         e = evaluate(rules, replace(running, lt_gain=running.lt_gain + gain))
         return e.total_tax <= e0.total_tax and e.carryforward_out >= e0.carryforward_out
 
-    total = sum((p.unrealized for p in pool if p.unrealized is not None), ZERO)
+    gain_of = [unrealized[i] or ZERO for i in pool]
+    total = sum(gain_of, ZERO)
     lo, hi = 0, int(total * 100)  # cents
     while lo < hi:  # largest amount that is still free
         mid = (lo + hi + 1) // 2
@@ -55,24 +58,27 @@ def harvest_gains(
         else:
             hi = mid - 1
     room = Decimal(lo) / 100
-    out: list[Sale] = []
+    out: list[SaleRow] = []
     realized = ZERO
+    mv = positions.market_value
     # Least proceeds (so least fees) per dollar of gain first.
-    for p in sorted(pool, key=lambda p: (p.market_value or ZERO) / (p.unrealized or Decimal(1))):
+    for i in sorted(pool, key=lambda i: (mv[i] or ZERO) / (unrealized[i] or Decimal(1))):
         if realized >= room:
             break
-        assert p.unrealized is not None
-        fraction = min(Decimal(1), (room - realized) / p.unrealized)
+        gain_now = unrealized[i]
+        price = positions.price[i]
+        assert gain_now is not None and price is not None
+        quantity = lots.quantity[i]
+        fraction = min(Decimal(1), (room - realized) / gain_now)
         # Round the quantity down, so the gain stays inside the free room.
-        qty = p.lot.quantity if fraction >= 1 else (p.lot.quantity * fraction).quantize(QUANTUM)
+        qty = quantity if fraction >= 1 else (quantity * fraction).quantize(QUANTUM)
         if qty <= 0:
             break
-        assert p.price is not None
-        _, gross, basis = sale_amounts(p.lot, p.price, qty / p.lot.quantity)
+        _, gross, basis = sale_amounts(lots, i, price, qty / quantity)
         gain = gross - writer.selling_fee(gross) - basis  # as the sale record will have it
         if not free(realized + gain):  # cent rounding pushed it over: stop here
             break
-        sale = writer.sell(p, qty / p.lot.quantity)
+        sale = writer.sell(positions, i, qty / quantity)
         out.append(sale)
-        realized += sale.gain_loss
+        realized += sale[GAIN_LOSS]
     return out

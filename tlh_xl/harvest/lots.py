@@ -29,7 +29,7 @@ from decimal import Decimal
 from itertools import repeat
 from typing import Any
 
-from ..domain.assets import CLASS_SPELLINGS, NFT_CLASSES, AssetClass, parse_asset_class
+from ..domain.assets import CLASS_SPELLINGS, AssetClass, parse_asset_class
 from ..domain.lot_columns import (
     BLANK_REFUSED,
     LOT_DECLARATION,
@@ -41,29 +41,17 @@ from ..errors import InputError
 from ..holding_period import as_date
 from ..money import to_decimal
 from .inputs import is_blank, parse_flag
+from .lot_table import COLUMN_NAMES, Lot, LotTable
 
-__all__ = ["LOT_COLUMNS", "OPTIONAL_LOT_COLUMNS", "Locator", "Lot", "parse_lots"]
-
-
-@dataclass(slots=True)  # built once per lot: slots, not frozen, for speed
-class Lot:
-    """One open tax lot, typed. ``row`` is its position in the input (0-based)."""
-
-    lot_id: str
-    asset: str
-    asset_class: AssetClass
-    wallet: str
-    acquired: dt.date
-    quantity: Decimal
-    cost_basis: Decimal
-    tx_id: str
-    price_override: Decimal | None = None
-    exclude: bool = False
-    row: int = 0
-
-    @property
-    def is_nft(self) -> bool:
-        return self.asset_class in NFT_CLASSES
+__all__ = [
+    "LOT_COLUMNS",
+    "OPTIONAL_LOT_COLUMNS",
+    "Locator",
+    "Lot",
+    "LotTable",
+    "parse_lot_table",
+    "parse_lots",
+]
 
 
 # The Lots columns' fields (declared in lot_columns): those the workbook must have, and
@@ -74,8 +62,11 @@ OPTIONAL_LOT_COLUMNS = tuple(c.field for c in LOT_DECLARATION if not c.required)
 Locator = Callable[[int, str, str], str]
 
 
-def parse_lots(lots: Any, as_of: dt.date | None = None, place: Locator | None = None) -> list[Lot]:
-    """Validate lots given as a DataFrame or a list of dicts with snake_case keys.
+def parse_lot_table(
+    lots: Any, as_of: dt.date | None = None, place: Locator | None = None
+) -> LotTable:
+    """Validate lots given as a DataFrame or a list of dicts with snake_case keys, into
+    the engine's columns.
 
     ``place(row, lot_id, column)`` names where a bad value is (the workbook reader
     passes one that gives ``Lots!F14``); by default errors name the lot ID and field.
@@ -85,7 +76,12 @@ def parse_lots(lots: Any, as_of: dt.date | None = None, place: Locator | None = 
     try:
         return _parse_columns(_columns(lots), as_of)
     except _Unusual:
-        return _parse_rows(_records(lots), as_of, place or _default_place)
+        return LotTable.from_lots(_parse_rows(_records(lots), as_of, place or _default_place))
+
+
+def parse_lots(lots: Any, as_of: dt.date | None = None, place: Locator | None = None) -> list[Lot]:
+    """``parse_lot_table``, as one ``Lot`` record per lot."""
+    return parse_lot_table(lots, as_of, place).records()
 
 
 # --- the columnar pass ---------------------------------------------------------------
@@ -236,10 +232,13 @@ def _columns(lots: Any, schema: _Schema | None = None) -> dict[str, list[Any]]:
     return {k: list(map(dict.get, lots, repeat(k))) for k in names}
 
 
-def _parse_columns(
-    cols: dict[str, list[Any]], as_of: dt.date | None, schema: _Schema | None = None
-) -> list[Lot]:
-    schema = schema or _LOTS
+def _parse_columns(cols: dict[str, list[Any]], as_of: dt.date | None) -> LotTable:
+    typed = {field: fast(cols[field], spec, as_of) for field, fast, spec in _LOTS.fast}
+    return LotTable(*map(typed.__getitem__, COLUMN_NAMES))
+
+
+def _parse_records(cols: dict[str, list[Any]], as_of: dt.date | None, schema: _Schema) -> list[Any]:
+    """The columnar pass for another declaration's records (the property tests')."""
     typed: dict[str, Sequence[Any]] = {
         field: fast(cols[field], spec, as_of) for field, fast, spec in schema.fast
     }

@@ -66,11 +66,11 @@ class RunningReturn:
         e0 = self._now or self._evaluate()
         self._add(short, amount, collectible)
         e1 = self._now = self._evaluate()
-        saved = e0.total_tax - e1.total_tax
+        saved = e0.total_tax - e1.total_tax  # worked out once: a plan notes 66,000 sales
         if amount > 0:  # a gain (gain harvesting)
             extra = format_usd(cents(-saved))
             return f"long-term gain taxed at 0%: resets the basis; tax this year {extra}"
-        return _loss_note(label, short, -amount, e0, e1)
+        return _loss_note(label, short, -amount, saved, e0, e1)
 
     def _evaluate(self) -> Exact:
         e = evaluate(self.rules, self.inputs)
@@ -88,8 +88,7 @@ class RunningReturn:
             self._lt += amount
 
 
-def _loss_note(label: str, short: bool, loss: Decimal, e0: Exact, e1: Exact) -> str:
-    saved = e0.total_tax - e1.total_tax
+def _loss_note(label: str, short: bool, loss: Decimal, saved: Decimal, e0: Exact, e1: Exact) -> str:
     n0, n1 = e0.netting, e1.netting
     gains_offset = max(ZERO, n0.combined) - max(ZERO, n1.combined)
     deducted = n1.loss_deduction - n0.loss_deduction

@@ -79,16 +79,18 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from itertools import accumulate, pairwise
+from itertools import accumulate, pairwise, repeat
 from operator import attrgetter, eq
 from typing import Literal
 
 from ..money import ZERO
 from ..tax import Bends, TaxInputs, TaxSystem, TaxSystemOrRules, as_tax_system, net_results
 
-__all__ = ["Candidate", "Solution", "optimize"]
+__all__ = ["Candidate", "LossColumns", "Solution", "optimize"]
 
 Term = Literal["short", "long"]
+SHORT: Term = "short"
+LONG: Term = "long"
 Point = tuple[Decimal, Decimal]  # (short-term loss, long-term loss) harvested
 # The NFT search settles for a bound after this many relaxations, or this much work:
 # tax evaluations (a relaxation takes from a few to hundreds, with the number of brackets
@@ -130,27 +132,44 @@ class Solution:
     gap: Decimal | None = None  # when not exact: how much better a plan could still be
 
 
+@dataclass(frozen=True, slots=True)
+class LossColumns:
+    """Divisible loss lots of one term, as columns in ascending key order: the engine's
+    form of a ladder's lots (no object per lot)."""
+
+    keys: list[int]
+    loss: list[Decimal]  # > 0
+    cost: list[Decimal]  # >= 0
+
+    @classmethod
+    def of(cls, items: Iterable[Candidate]) -> LossColumns:
+        given = list(items)
+        return cls([c.key for c in given], [c.loss for c in given], [c.cost for c in given])
+
+
 class _Ladder:
     """Convex trading cost of harvesting L dollars of loss from divisible lots of one term."""
 
-    items: list[Candidate]  # cheapest per dollar of loss first
+    keys: list[int]  # the lots' keys, cheapest per dollar of loss first
+    loss_of: dict[int, Decimal]  # key → the lot's whole loss, for the base lots
     unit_cost: list[Decimal]  # each lot's cost per dollar of loss
     loss: list[Decimal]  # loss[i]: the loss of the first i lots
     cost: list[Decimal]  # cost[i]: their trading cost
     added: tuple[Candidate, ...] = ()  # lots added by ``plus``
     added_at: tuple[int, ...] = ()  # where each added lot sits
 
-    def __init__(self, items: Iterable[Candidate]):
-        given = list(items)  # in key order
-        unit_cost = [c.cost / c.loss for c in given]
-        order = sorted(range(len(given)), key=unit_cost.__getitem__)
+    def __init__(self, lots: LossColumns):
+        keys, losses, costs = lots.keys, lots.loss, lots.cost
+        unit_cost = list(map(Decimal.__truediv__, costs, losses))
+        order = sorted(range(len(keys)), key=unit_cost.__getitem__)
         ranked = [unit_cost[i] for i in order]
         if any(map(eq, ranked, ranked[1:])):  # ties (as with no fees): larger loss first
-            order.sort(key=lambda i: (unit_cost[i], -given[i].loss))  # stable: then by key
-        self.items = [given[i] for i in order]
+            order.sort(key=lambda i: (unit_cost[i], -losses[i]))  # stable: then by key
+        self.keys = [keys[i] for i in order]
+        self.loss_of = dict(zip(keys, losses))  # shared by the spliced copies
         self.unit_cost = [unit_cost[i] for i in order]
-        self.loss = [ZERO, *accumulate(map(attrgetter("loss"), self.items))]
-        self.cost = [ZERO, *accumulate(map(attrgetter("cost"), self.items))]
+        self.loss = [ZERO, *accumulate(losses[i] for i in order)]
+        self.cost = [ZERO, *accumulate(costs[i] for i in order)]
         self.total = self.loss[-1]
 
     def plus(self, extra: Sequence[Candidate]) -> _Ladder:
@@ -166,51 +185,42 @@ class _Ladder:
         out = copy.copy(self)
         out.added = tuple(added)
         added_at: list[int] = []  # where each added lot sits in the merged ladder
-        items: list[Candidate] = []
-        unit_cost: list[Decimal] = []
-        loss, cost = [ZERO], [ZERO]
+        merged = _Merged([], [], [ZERO], [ZERO])
         shift_loss = shift_cost = ZERO
         done = 0  # base lots copied so far
         for lot in added:
             price = lot.cost / lot.loss
             at = bisect_right(self.unit_cost, price)
-            self._copy(done, at, items, unit_cost, loss, cost, shift_loss, shift_cost)
-            added_at.append(len(items))
-            items.append(lot)
-            unit_cost.append(price)
+            self._copy(done, at, merged, shift_loss, shift_cost)
+            added_at.append(len(merged.keys))
+            merged.keys.append(lot.key)
+            merged.unit_cost.append(price)
             shift_loss += lot.loss
             shift_cost += lot.cost
-            loss.append(self.loss[at] + shift_loss)
-            cost.append(self.cost[at] + shift_cost)
+            merged.loss.append(self.loss[at] + shift_loss)
+            merged.cost.append(self.cost[at] + shift_cost)
             done = at
-        self._copy(done, len(self.items), items, unit_cost, loss, cost, shift_loss, shift_cost)
-        out.items, out.unit_cost, out.loss, out.cost = items, unit_cost, loss, cost
+        self._copy(done, len(self.keys), merged, shift_loss, shift_cost)
+        out.keys, out.unit_cost = merged.keys, merged.unit_cost
+        out.loss, out.cost = merged.loss, merged.cost
         out.added_at = tuple(added_at)
-        out.total = loss[-1]
+        out.total = merged.loss[-1]
         return out
 
     def _copy(
-        self,
-        start: int,
-        stop: int,
-        items: list[Candidate],
-        unit_cost: list[Decimal],
-        loss: list[Decimal],
-        cost: list[Decimal],
-        shift_loss: Decimal,
-        shift_cost: Decimal,
+        self, start: int, stop: int, merged: _Merged, shift_loss: Decimal, shift_cost: Decimal
     ) -> None:
         """Base lots start..stop-1 onto the merged lists, their sums shifted."""
-        items += self.items[start:stop]
-        unit_cost += self.unit_cost[start:stop]
-        loss += map(shift_loss.__add__, self.loss[start + 1 : stop + 1])
-        cost += map(shift_cost.__add__, self.cost[start + 1 : stop + 1])
+        merged.keys.extend(self.keys[start:stop])
+        merged.unit_cost.extend(self.unit_cost[start:stop])
+        merged.loss.extend(map(shift_loss.__add__, self.loss[start + 1 : stop + 1]))
+        merged.cost.extend(map(shift_cost.__add__, self.cost[start + 1 : stop + 1]))
 
     def cost_at(self, amount: Decimal) -> Decimal:
         if amount <= 0:
             return ZERO
         i = bisect_right(self.loss, amount) - 1
-        if i >= len(self.items):
+        if i >= len(self.keys):
             return self.cost[-1]
         return self.cost[i] + (amount - self.loss[i]) * self.unit_cost[i]
 
@@ -220,7 +230,7 @@ class _Ladder:
 
     def slope_right(self, amount: Decimal) -> Decimal | None:
         i = bisect_right(self.loss, amount) - 1
-        return self.unit_cost[i] if i < len(self.items) else None  # None: cannot go further
+        return self.unit_cost[i] if i < len(self.keys) else None  # None: cannot go further
 
     def slope_left(self, amount: Decimal) -> Decimal | None:
         i = bisect_left(self.loss, amount)
@@ -233,10 +243,17 @@ class _Ladder:
         whole = bisect_right(self.loss, amount) - 1
         return whole, amount - self.loss[whole]
 
-    def partial_at(self, amount: Decimal) -> Candidate | None:
-        """The lot ``amount`` takes only in part, if any."""
+    def partial_at(self, amount: Decimal) -> int | None:
+        """Where the lot ``amount`` takes only in part sits, if there is one."""
         whole, left = self._cut(amount)
-        return self.items[whole] if left > 0 and whole < len(self.items) else None
+        return whole if left > 0 and whole < len(self.keys) else None
+
+    def partial_added(self, amount: Decimal) -> Candidate | None:
+        """The lot added by ``plus`` that ``amount`` takes only in part, if any."""
+        at = self.partial_at(amount)
+        if at is None or at not in self.added_at:
+            return None
+        return self.added[self.added_at.index(at)]
 
     def whole_extras(self, amount: Decimal) -> tuple[Candidate, ...]:
         """Of the lots added by ``plus``, those ``amount`` takes whole."""
@@ -246,11 +263,34 @@ class _Ladder:
     def allocate(self, amount: Decimal) -> dict[int, Decimal]:
         """Lot shares that harvest ``amount``: the cheapest lots whole, the next in part."""
         whole, left = self._cut(amount)
-        out = dict.fromkeys((c.key for c in self.items[:whole]), Decimal(1))
-        part = self.partial_at(amount)
-        if part is not None:
-            out[part.key] = left / part.loss
+        out = dict.fromkeys(self.keys[:whole], Decimal(1))
+        if left > 0 and whole < len(self.keys):
+            out[self.keys[whole]] = left / self._own_loss(whole)
         return out
+
+    def harvested(self, amount: Decimal) -> Decimal:
+        """The loss ``allocate(amount)`` harvests, summed as its shares give it."""
+        whole, left = self._cut(amount)
+        if left > 0 and whole < len(self.keys):
+            part = self._own_loss(whole)
+            return self.loss[whole] + part * (left / part)
+        return self.loss[whole]
+
+    def _own_loss(self, at: int) -> Decimal:
+        """The whole loss of the lot at ``at``: a base lot's, or one added by ``plus``."""
+        if at in self.added_at:
+            return self.added[self.added_at.index(at)].loss
+        return self.loss_of[self.keys[at]]
+
+
+@dataclass(slots=True)
+class _Merged:
+    """The lists of a ladder being merged with added lots (``_Ladder.plus``)."""
+
+    keys: list[int]
+    unit_cost: list[Decimal]
+    loss: list[Decimal]
+    cost: list[Decimal]
 
 
 @dataclass(frozen=True, slots=True)
@@ -557,13 +597,12 @@ class _NftSearch:
             self.tax, self._bends(shifted), shifted, self.cv, short, long
         )
         copied = sum(
-            len(spliced.items)
+            len(spliced.keys)
             for spliced, given in ((short, self.short), (long, self.long))
             if spliced is not given
         )
         self.work += evaluations + copied // LOTS_PER_EVALUATION
-        parts = (short.partial_at(short_loss), long.partial_at(long_loss))
-        partial = next((c for c in parts if c is not None and not c.divisible), None)
+        partial = short.partial_added(short_loss) or long.partial_added(long_loss)
         if open_collectibles:  # branch on the largest first: it moves the bound most
             partial = max(open_collectibles, key=lambda c: (c.loss, -c.key))
         return _Relaxed(value - self.origin - cost, short_loss, long_loss, short, long, partial)
@@ -649,11 +688,19 @@ class _NftSearch:
 
 
 def optimize(
-    tax: TaxSystemOrRules, base: TaxInputs, cv: Decimal, candidates: Sequence[Candidate]
+    tax: TaxSystemOrRules,
+    base: TaxInputs,
+    cv: Decimal,
+    candidates: Sequence[Candidate] = (),
+    *,
+    short: LossColumns | None = None,
+    long: LossColumns | None = None,
 ) -> Solution:
     """The plan that maximizes net benefit (see the module docstring).
 
-    ``tax`` is a ``TaxSystem``; a rule file (``Rules``) means its federal tax.
+    ``tax`` is a ``TaxSystem``; a rule file (``Rules``) means its federal tax. The lots
+    are ``candidates``, and the divisible ones may come instead as columns per term
+    (``short``, ``long``), which is how the plan passes 100,000 of them.
     """
     system = as_tax_system(tax)
     if base.collectibles_gain <= base.lt_carryforward:
@@ -663,23 +710,46 @@ def optimize(
     divisible = [c for c in candidates if c.divisible]
     nfts = [c for c in candidates if not c.divisible]
     assert not any(c.collectible for c in divisible), "collectibles are sold whole (NFTs)"
-    short = _Ladder(c for c in divisible if c.term == "short")
-    long = _Ladder(c for c in divisible if c.term == "long")
+    ladders = {
+        term: _Ladder(_joined(term, given, [c for c in divisible if c.term == term]))
+        for term, given in ((SHORT, short), (LONG, long))
+    }
     # An NFT that costs nothing to sell is always sold: more loss never raises the tax
     # nor shrinks the carryforward (a collectible's too).
     free = tuple(c for c in nfts if c.cost == 0)
     costly = tuple(c for c in nfts if c.cost > 0)
-    search = _NftSearch(system, system.bends(base), base, cv, short, long)
+    search = _NftSearch(system, system.bends(base), base, cv, ladders["short"], ladders["long"])
     node, relaxed, gap = search.run(free, costly)
     fractions = {k: f for k, f in relaxed.fractions().items() if f > 0}
+    harvested = {
+        "short": relaxed.short.harvested(relaxed.short_loss),
+        "long": relaxed.long.harvested(relaxed.long_loss),
+    }
     for nft in node.sold:
+        if nft.key not in fractions:  # sold whole, and not through the ladders
+            harvested[nft.term] += nft.loss
         fractions[nft.key] = Decimal(1)
-    by_key = {c.key: c for c in candidates}
-    harvested = {"short": ZERO, "long": ZERO}
-    for key, share in fractions.items():
-        harvested[by_key[key].term] += by_key[key].loss * share
     return Solution(
         fractions, harvested["short"], harvested["long"], relaxed.value, gap is None, gap
+    )
+
+
+def _joined(term: Term, columns: LossColumns | None, more: Sequence[Candidate]) -> LossColumns:
+    """A term's divisible lots: the columns given and the candidates, in key order."""
+    if columns is None:
+        return LossColumns.of(more)
+    if not more:
+        return columns
+    return LossColumns.of(
+        sorted(
+            [
+                *map(
+                    Candidate, columns.keys, repeat(term), columns.loss, columns.cost, repeat(True)
+                ),
+                *more,
+            ],
+            key=attrgetter("key"),
+        )
     )
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, cast
 
 from ..domain.disposition import is_collectible
+from ..domain.terms import Term
 from ..errors import InputError
 from ..money import ZERO, cents, format_usd
 from ..output_tables import HARVEST_COLUMNS, frame
@@ -24,10 +26,11 @@ from ..tax.compute import TaxInputs, compute_tax
 from ..tax.federal import FederalTax
 from .gains import harvest_gains
 from .inputs import Profile, ResolvedProfile, parse_prices, resolve_profile
-from .lots import Lot, parse_lots
-from .optimizer import Candidate, optimize
-from .positions import Position, value_positions
-from .sales import Sale, SaleWriter
+from .lot_table import Lot, LotTable
+from .lots import parse_lot_table
+from .optimizer import Candidate, LossColumns, optimize
+from .positions import Position, PositionTable, value_table
+from .sales import Sale, SaleTable, SaleWriter
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -70,24 +73,35 @@ class Summary:
 
 @dataclass(frozen=True)
 class HarvestPlan:
-    """The plan: sale and position records, and the summary's figures. ``sales`` and
-    ``positions`` present the records as DataFrames."""
+    """The plan: its sales and positions, kept as tables, and the summary's figures.
 
-    sale_records: list[Sale]
-    position_records: list[Position]
+    ``sale_records`` and ``position_records`` give them as records (made on first use),
+    ``sales`` and ``positions`` as DataFrames (built column by column from the tables).
+    """
+
+    sale_table: SaleTable
+    position_table: PositionTable
     summary: Summary
     profile: ResolvedProfile
     objective: Decimal = ZERO  # the optimizer's exact net benefit, before cent rounding
     exact: bool = True
     messages: list[str] = field(default_factory=list)
 
+    @cached_property
+    def sale_records(self) -> list[Sale]:
+        return self.sale_table.records()
+
+    @cached_property
+    def position_records(self) -> list[Position]:
+        return self.position_table.records()
+
     @property
     def sales(self) -> pd.DataFrame:
-        return frame(self.sale_records, HARVEST_COLUMNS)
+        return frame(self.sale_table, HARVEST_COLUMNS)
 
     @property
     def positions(self) -> pd.DataFrame:
-        return frame(self.position_records, POSITION_TABLE)
+        return frame(self.position_table, POSITION_TABLE)
 
 
 def _default_carryforward_value(rules: Rules, rp: ResolvedProfile) -> Decimal:
@@ -177,37 +191,36 @@ def _plan(
         profile = Profile.from_mapping(profile)
     rp = resolve_profile(profile, today, profile_place)
     _check_dates(rules, rp, profile_place or (lambda name: f"profile: {name}"))
-    lot_list = parse_lots(lots, rp.as_of_date, place)
+    table = parse_lot_table(lots, rp.as_of_date, place)
     excluded = {str(x) for x in exclude}
-    unknown = excluded - {lot.lot_id for lot in lot_list}
+    unknown = excluded - set(table.lot_id)
     if unknown:
         raise InputError(f"exclude: no lot with ID {', '.join(sorted(unknown))}")
-    lot_list = [replace(lot, exclude=True) if lot.lot_id in excluded else lot for lot in lot_list]
-    return build_plan(rules, rp, lot_list, parse_prices(prices), identical)
+    return build_plan(rules, rp, table.excluding(excluded), parse_prices(prices), identical)
 
 
 def build_plan(
     rules: Rules,
     rp: ResolvedProfile,
-    lots: Sequence[Lot],
+    lots: LotTable | Sequence[Lot],
     prices: Mapping[str, Decimal],
     identical: Sequence[Iterable[str]] = (),
 ) -> HarvestPlan:
-    """The typed engine: settings with every default applied, validated lots and
-    prices in ``Decimal``. It returns records; ``plan_harvest`` is its friendly door."""
-    positions = value_positions(rules, lots, dict(prices), rp.as_of_date, identical)
+    """The typed engine: settings with every default applied, validated lots (as a
+    ``LotTable``, or ``Lot`` records) and prices in ``Decimal``. It returns the plan's
+    tables; ``plan_harvest`` is its friendly door."""
+    table = lots if isinstance(lots, LotTable) else LotTable.from_lots(lots)
+    positions = value_table(rules, table, dict(prices), rp.as_of_date, identical)
 
     cv = rp.carryforward_value
     if cv is None:
         cv = _default_carryforward_value(rules, rp)
     base = _base_inputs(rp)
 
-    candidates = _candidates(positions, rp)
-    solution = optimize(FederalTax(rules), base, cv, candidates)
-    any_candidates = bool(candidates)
-    # Freed now rather than when the plan returns: while the sales are written, the
-    # garbage collector's full passes have one record per candidate fewer to scan.
-    del candidates
+    short, long, nfts = _candidates(positions, rp)
+    solution = optimize(FederalTax(rules), base, cv, nfts, short=short, long=long)
+    any_candidates = bool(short.keys or long.keys or nfts)
+    del short, long, nfts
     messages: list[str] = []
     fractions = solution.fractions
     if solution.objective <= 0 or solution.objective < rp.min_benefit:
@@ -224,50 +237,73 @@ def build_plan(
             f"no plan can beat this one by more than {format_usd(cents(solution.gap))}"
         )
 
-    # The positions sold, by index (a candidate's key): short-term first, then by size
-    # of loss, the order the notes are written in. Two stable sorts are cheaper than a
-    # tuple key per sale; indices, not (position, fraction) pairs, so a plan leaves no
-    # tens of thousands of pairs for the garbage collector to scan.
-    sold = [k for k, f in fractions.items() if f > 0]
-    sold.sort(key=lambda k: positions[k].unrealized or ZERO)
-    sold.sort(key=lambda k: positions[k].term != "short")
+    # The positions sold, by row (a candidate's key): short-term first, then by size of
+    # loss, the order the notes are written in (ties as the optimizer took them, the
+    # sorts being stable). Every row sold has a price, so an unrealized loss.
+    unrealized, term = cast(list[Decimal], positions.unrealized), positions.term
+    taken = [k for k, f in fractions.items() if f > 0]
+    sold = sorted((k for k in taken if term[k] == "short"), key=unrealized.__getitem__)
+    sold += sorted((k for k in taken if term[k] != "short"), key=unrealized.__getitem__)
     writer = SaleWriter(rules, rp, base)
-    sales = [writer.sell(positions[k], fractions[k]) for k in sold]
+    sales = writer.sell_all(positions, sold, fractions)
     if rp.harvest_gains:
-        sales += harvest_gains(
-            rules, rp, positions, {positions[k].lot.lot_id for k in sold}, writer
-        )
+        sales += harvest_gains(rules, rp, positions, set(sold), writer)
 
-    summary = _summarize(rules, rp, base, cv, sales)
+    sale_table = SaleTable(sales)
+    summary = _summarize(rules, rp, base, cv, sale_table)
     objective = solution.objective if fractions else ZERO
-    return HarvestPlan(sales, positions, summary, rp, objective, solution.exact, messages)
+    return HarvestPlan(sale_table, positions, summary, rp, objective, solution.exact, messages)
 
 
-def _candidates(positions: Sequence[Position], rp: ResolvedProfile) -> list[Candidate]:
-    """The lots that can be sold at a loss now, with their whole loss and trading cost."""
+def _candidates(
+    positions: PositionTable, rp: ResolvedProfile
+) -> tuple[LossColumns, LossColumns, list[Candidate]]:
+    """The lots that can be sold at a loss now, with their whole loss and trading cost:
+    the divisible ones as columns per term, the NFTs (never bought back, and sold
+    whole) as records."""
     one_side = rp.fee_rate
     both_sides = rp.fee_rate * 2 if rp.rebuy else one_side  # sold, then bought back
-    out: list[Candidate] = []
-    for index, p in enumerate(positions):
-        if not p.harvestable_loss:
-            continue
-        assert p.market_value is not None and p.unrealized is not None
-        nft = p.lot.is_nft  # never bought back, and sold whole
-        fee = one_side if nft else both_sides
+    lots, term = positions.lots, positions.term
+    rows = positions.harvestable()
+    # Every harvestable row has a price, so a market value and an unrealized result.
+    mv = cast(list[Decimal], positions.market_value)
+    unrealized = cast(list[Decimal], positions.unrealized)
+    nft_rows = [i for i in rows if lots.is_nft(i)]
+    nfts = [
+        Candidate(
+            i,
+            term[i],
+            one_side * mv[i] - unrealized[i],
+            one_side * mv[i],
+            False,
+            is_collectible(term[i], lots.asset_class[i]),
+        )
+        for i in nft_rows
+    ]
+    if nft_rows:
+        rows = sorted(set(rows) - set(nft_rows))
+
+    def of_term(wanted: Term) -> LossColumns:
+        keys = [i for i in rows if term[i] == wanted]
         # The selling fee reduces the amount realized, so it adds to the loss; the whole
         # cost of the trade (selling fee, and the rebuy fee) is still paid in cash.
-        loss = one_side * p.market_value - p.unrealized
-        collectible = is_collectible(p.term, p.lot.asset_class)
-        out.append(Candidate(index, p.term, loss, fee * p.market_value, not nft, collectible))
-    return out
+        return LossColumns(
+            keys,
+            [one_side * mv[i] - unrealized[i] for i in keys],
+            [both_sides * mv[i] for i in keys],
+        )
+
+    return of_term("short"), of_term("long"), nfts
 
 
 def _summarize(
-    rules: Rules, rp: ResolvedProfile, base: TaxInputs, cv: Decimal, sales: Sequence[Sale]
+    rules: Rules, rp: ResolvedProfile, base: TaxInputs, cv: Decimal, sales: SaleTable
 ) -> Summary:
-    st = sum((s.gain_loss for s in sales if s.term == "short"), ZERO)
-    lt = sum((s.gain_loss for s in sales if s.term == "long" and not s.collectible), ZERO)
-    collectibles = sum((s.gain_loss for s in sales if s.collectible), ZERO)
+    gains, terms = sales.column("gain_loss"), sales.column("term")
+    collectible = list(map(is_collectible, terms, sales.column("asset_class")))
+    st = sum((g for g, t in zip(gains, terms) if t == "short"), ZERO)
+    lt = sum((g for g, t, c in zip(gains, terms, collectible) if t == "long" and not c), ZERO)
+    collectibles = sum((g for g, c in zip(gains, collectible) if c), ZERO)
     args: dict[str, Any] = dict(
         filing_status=base.filing_status,
         ordinary_income=base.ordinary_income,
@@ -290,7 +326,7 @@ def _summarize(
         collectibles_gain=base.collectibles_gain + collectibles,
         **args,
     )
-    costs = sum((s.fees for s in sales), ZERO)
+    costs = sum(sales.column("fees"), ZERO)
     carried_before = without.st_carryforward_out + without.lt_carryforward_out
     carried_after = with_.st_carryforward_out + with_.lt_carryforward_out
     added = carried_after - carried_before
@@ -303,10 +339,10 @@ def _summarize(
         trading_costs=costs,
         net_benefit=saved - costs + cents(cv * added),
         loss_harvested_short_term=-sum(
-            (s.gain_loss for s in sales if s.term == "short" and s.gain_loss < 0), ZERO
+            (g for g, t in zip(gains, terms) if t == "short" and g < 0), ZERO
         ),
         loss_harvested_long_term=-sum(
-            (s.gain_loss for s in sales if s.term == "long" and s.gain_loss < 0), ZERO
+            (g for g, t in zip(gains, terms) if t == "long" and g < 0), ZERO
         ),
         ordinary_income_offset=with_.capital_loss_deduction,
         carryforward_out_short_term=with_.st_carryforward_out,
@@ -315,6 +351,6 @@ def _summarize(
         days_to_deadline=(deadline - rp.as_of_date).days,
         carryforward_value=cv,
         carryforward_added=added,
-        gain_harvested_long_term=sum((s.gain_loss for s in sales if s.gain_loss > 0), ZERO),
+        gain_harvested_long_term=sum((g for g in gains if g > 0), ZERO),
         rules_used=f"{rules.describe()} {rules.path.name if rules.path else ''}".strip(),
     )

@@ -178,7 +178,7 @@ def harvest_table(plan: HarvestPlan) -> list[list[Any]]:
 
 
 def positions_table(plan: HarvestPlan) -> list[list[Any]]:
-    return _table(POSITION_HEADERS, position_rows(plan.position_records))
+    return _table(POSITION_HEADERS, position_rows(plan.position_table))
 
 
 def summary_pairs(plan: HarvestPlan) -> list[list[Any]]:

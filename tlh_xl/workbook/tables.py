@@ -12,18 +12,18 @@ from decimal import Decimal
 from typing import Any
 
 from ..harvest.plan import HarvestPlan
-from ..harvest.positions import Position
+from ..harvest.positions import Position, PositionTable
 from ..output_tables import HARVEST_COLUMNS, POSITION_COLUMNS, rows
 
 __all__ = ["asset_totals", "position_rows", "sale_rows", "summary_values"]
 
 
-def position_rows(positions: Sequence[Position]) -> list[tuple[Any, ...]]:
+def position_rows(positions: PositionTable | Sequence[Position]) -> list[tuple[Any, ...]]:
     return rows(positions, POSITION_COLUMNS)
 
 
 def sale_rows(plan: HarvestPlan) -> list[tuple[Any, ...]]:
-    return rows(plan.sale_records, HARVEST_COLUMNS)
+    return rows(plan.sale_table, HARVEST_COLUMNS)
 
 
 def summary_values(plan: HarvestPlan) -> dict[str, Any]:
@@ -34,7 +34,8 @@ def summary_values(plan: HarvestPlan) -> dict[str, Any]:
 def asset_totals(plan: HarvestPlan) -> list[tuple[str, Decimal]]:
     """Unrealized gain/loss by asset, largest loss first (the Summary chart's data)."""
     totals: dict[str, Decimal] = defaultdict(Decimal)
-    for p in plan.position_records:
-        if p.unrealized is not None:
-            totals[p.lot.asset] += p.unrealized
+    table = plan.position_table
+    for asset, unrealized in zip(table.lots.asset, table.unrealized):
+        if unrealized is not None:
+            totals[asset] += unrealized
     return sorted(totals.items(), key=lambda kv: kv[1])
