@@ -1,13 +1,32 @@
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 RULES = REPO / "rules"
+
+
+_cache_env = pytest.MonkeyPatch()
+_CACHE_DIR = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Validated rules are cached on disk (tlh_xl/rulebook/cache.py): keep the tests' cache,
+    their subprocesses' too, out of the real home folder. A hook, not a fixture: some test
+    modules load rules when they are imported, before any fixture runs."""
+    config.stash[_CACHE_DIR] = tempfile.mkdtemp(prefix="tlh-rules-cache-")
+    _cache_env.setenv("TLH_CACHE_DIR", config.stash[_CACHE_DIR])
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    _cache_env.undo()
+    shutil.rmtree(config.stash.get(_CACHE_DIR, ""), ignore_errors=True)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -16,7 +17,13 @@ __all__ = ["cmd_rules_check", "cmd_rules_diff", "cmd_rules_list", "cmd_rules_new
 
 
 def cmd_rules_list(args: argparse.Namespace) -> int:
-    from ..rulebook import list_rule_files, parse_rules_file
+    from ..rulebook.cache import load_rule_file
+    from ..rulebook.store import find_rule_file, list_rule_files
+
+    # Through the cache. Parents are found as parse_rules_file finds them by default: on
+    # the search path without --rules-dir.
+    def on_search_path(jurisdiction: str, year: int) -> Path:
+        return find_rule_file(year, jurisdiction).path
 
     sources = list_rule_files(args.rules_dir)
     if not sources:
@@ -26,7 +33,7 @@ def cmd_rules_list(args: argparse.Namespace) -> int:
     for s in sources:
         extends = ""
         try:
-            rules = parse_rules_file(s.path)
+            rules = load_rule_file(s.path, on_search_path).rules
             status: str = rules.status
             verified = str(rules.last_verified or "-")
             if rules.inherits_from:
@@ -88,8 +95,6 @@ def cmd_rules_check(args: argparse.Namespace) -> int:
 
 def _load_rules_arg(spec: str, rules_dir: str | None) -> Rules:
     """A year (found on the search path) or the path of a rule file."""
-    from pathlib import Path
-
     from ..rulebook import load_rules, parse_rules_file
 
     if spec.isdigit():

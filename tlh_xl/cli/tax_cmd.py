@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import json
 from decimal import Decimal
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    pass
 
 from .output import money, rate, warn_projected
 
@@ -34,6 +29,8 @@ def cmd_tax(args: argparse.Namespace) -> int:
         lt_carryforward=args.lt_carryforward,
     )
     if args.json:
+        import json
+
         data = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in vars(result).items()}
         print(json.dumps(data, indent=2))
         return 0

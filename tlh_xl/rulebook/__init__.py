@@ -1,8 +1,13 @@
-"""Rule files: the typed model, the strict loader and the search path."""
+"""Rule files: the typed model, the strict loader, the search path and the cache.
 
-from .loader import parse_rules_file, parse_rules_text
-from .model import Rules
-from .store import RuleSource, find_rule_file, list_rule_files, load_rules, shipped_rules_dir
+Names load on first use: ``load_rules`` answered from the cache never imports the YAML
+loader (PyYAML, pydantic's validators), and ``tlh-xl rules list`` finds files without it.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "RuleSource",
@@ -14,3 +19,32 @@ __all__ = [
     "parse_rules_text",
     "shipped_rules_dir",
 ]
+
+_LAZY = {
+    "parse_rules_file": "loader",
+    "parse_rules_text": "loader",
+    "Rules": "model",
+    "RuleSource": "store",
+    "find_rule_file": "store",
+    "list_rule_files": "store",
+    "load_rules": "store",
+    "shipped_rules_dir": "store",
+}
+
+if TYPE_CHECKING:
+    from .loader import parse_rules_file, parse_rules_text
+    from .model import Rules
+    from .store import RuleSource, find_rule_file, list_rule_files, load_rules, shipped_rules_dir
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:  # a submodule (``from tlh_xl.rulebook import model``) is imported
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

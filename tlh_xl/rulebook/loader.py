@@ -29,12 +29,17 @@ from pydantic import ValidationError
 
 from ..errors import RulesError
 from .model import Rules
+from .store import ParentFinder, find_rule_file, parent_rule_file
 
-__all__ = ["parse_rules_file", "parse_rules_text", "read_yaml_with_lines"]
+__all__ = ["TextReader", "parse_rules_file", "parse_rules_text", "read_yaml_with_lines"]
 
 KeyPath = tuple[str | int, ...]
 Origins = dict[KeyPath, tuple[str, int]]  # key path → (file, line) it was given on
-ParentFinder = Callable[[str, int], Path]  # (jurisdiction, year) → rule file
+TextReader = Callable[[Path], str]  # reads a rule file's text; the cache's also records it
+
+
+def _read_text(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
 
 
 class _DecimalSafeLoader(yaml.SafeLoader):
@@ -211,20 +216,14 @@ def _check_extending(data: dict[str, Any], lines: dict[KeyPath, int], where: str
 
 
 def _search_path_finder(jurisdiction: str, year: int) -> Path:
-    from .store import find_rule_file  # the store reads files through this module
-
     return find_rule_file(year, jurisdiction).path
 
 
 def _parent_file(
     path: Path | None, jurisdiction: str, year: int, find: ParentFinder, at: str
 ) -> Path:
-    if path is not None:
-        sibling = path.parent / f"{year}.yaml"
-        if sibling.is_file():
-            return sibling
     try:
-        return find(jurisdiction, year)
+        return parent_rule_file(path, jurisdiction, year, find)
     except RulesError:
         raise RulesError(
             f"{at} extends: no rule file {jurisdiction}/{year}.yaml next to this file "
@@ -239,6 +238,7 @@ def _read_source(
     parent: Rules | None,
     find: ParentFinder,
     chain: tuple[Path, ...] = (),
+    read: TextReader = _read_text,
 ) -> _Source:
     data, lines = read_yaml_with_lines(text, where)
     if not isinstance(data, dict):
@@ -256,7 +256,7 @@ def _read_source(
         parent_path = _parent_file(path, jurisdiction, year, find, at)
         if parent_path.resolve() in chain:  # files whose own years disagree with their names
             raise RulesError(f"{at} extends: {parent_path} leads back to this file")
-        base = _read_file(parent_path, find, chain)
+        base = _read_file(parent_path, find, chain, read)
         base_files = (parent_path,)
     if base.data.get("year") != year:
         raise RulesError(f"{at} extends: {base_files[0] if base_files else year} is not {year}")
@@ -268,14 +268,16 @@ def _read_source(
     return _Source(merged, {**base.origins, **origins}, base_files + base.files)
 
 
-def _read_file(path: Path, find: ParentFinder, chain: tuple[Path, ...] = ()) -> _Source:
+def _read_file(
+    path: Path, find: ParentFinder, chain: tuple[Path, ...] = (), read: TextReader = _read_text
+) -> _Source:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read(path)
     except FileNotFoundError:
         raise RulesError(f"{path}: no such rule file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RulesError(f"{path}: cannot read: {exc}") from None
-    return _read_source(text, _where(path), path, None, find, (*chain, path.resolve()))
+    return _read_source(text, _where(path), path, None, find, (*chain, path.resolve()), read)
 
 
 def _validate(source: _Source, path: Path | None) -> Rules:
@@ -306,7 +308,14 @@ def parse_rules_text(
     return _validate(_read_source(text, where, path, parent, _search_path_finder), path)
 
 
-def parse_rules_file(path: Path | str, find_parent: ParentFinder | None = None) -> Rules:
-    """Read and validate one rule file (and any file it extends)."""
+def parse_rules_file(
+    path: Path | str, find_parent: ParentFinder | None = None, read: TextReader | None = None
+) -> Rules:
+    """Read and validate one rule file (and any file it extends).
+
+    ``read`` reads each file's text (``rulebook.cache`` passes one that also records what
+    it read, so a cache entry describes exactly the bytes that were validated).
+    """
     path = Path(path)
-    return _validate(_read_file(path, find_parent or _search_path_finder), path)
+    source = _read_file(path, find_parent or _search_path_finder, (), read or _read_text)
+    return _validate(source, path)

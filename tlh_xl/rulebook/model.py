@@ -94,7 +94,10 @@ ASSET_CLASS_KEYS = ("crypto", "nft", "nft_collectible", "security")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: pydantic builds a model's validator when it first validates, not when
+    # the class is defined. Rules read from the cache (``cache.py``) are rebuilt without
+    # validation, so a process that only reads them never pays for building it.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Reference(_Strict):

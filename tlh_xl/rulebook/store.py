@@ -9,27 +9,38 @@ Lookup order for ``<jurisdiction>/<year>.yaml``:
 4. the rules shipped with the package.
 
 A user's folder therefore overrides a shipped year file by file.
+
+``load_rules`` goes through ``cache``: validated rules are kept in memory and on disk, so
+a new process reads them without parsing YAML or building pydantic's validators. Neither
+this module nor ``cache`` imports the YAML loader until a file must be parsed.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import RulesError
-from .loader import parse_rules_file
-from .model import Rules
+
+if TYPE_CHECKING:
+    from .model import Rules
 
 __all__ = [
+    "ParentFinder",
     "RuleSource",
     "find_rule_file",
     "list_rule_files",
     "load_rules",
+    "parent_rule_file",
     "shipped_rules_dir",
     "user_rules_dir",
     "writable_rules_dir",
 ]
+
+ParentFinder = Callable[[str, int], Path]  # (jurisdiction, year) → rule file
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -107,7 +118,14 @@ def list_rule_files(rules_dir: str | os.PathLike[str] | None = None) -> list[Rul
     return sorted(found.values(), key=lambda s: (s.jurisdiction, s.year))
 
 
-_cache: dict[Path, tuple[tuple[float, ...], Rules]] = {}
+def parent_rule_file(path: Path | None, jurisdiction: str, year: int, find: ParentFinder) -> Path:
+    """The file that ``extends: YEAR`` in ``path`` refers to: ``YEAR.yaml`` next to it,
+    else the one ``find`` gives (the search path). Raises ``RulesError`` if there is none."""
+    if path is not None:
+        sibling = path.parent / f"{year}.yaml"
+        if sibling.is_file():
+            return sibling
+    return find(jurisdiction, year)
 
 
 def load_rules(
@@ -121,24 +139,12 @@ def load_rules(
     except ValueError:
         raise RulesError(f"tax year: expected a year such as 2025, got {year!r}") from None
     source = find_rule_file(year_int, jurisdiction, rules_dir)
-    path = source.path.resolve()
-    cached = _cache.get(path)
-    if cached is not None and cached[0] == _mtimes(cached[1]):
-        return cached[1]
-    rules = parse_rules_file(source.path, lambda j, y: find_rule_file(y, j, rules_dir).path)
-    if rules.year != year_int or rules.jurisdiction != jurisdiction:
+    from .cache import load_rule_file
+
+    loaded = load_rule_file(source.path, lambda j, y: find_rule_file(y, j, rules_dir).path)
+    if loaded.year != year_int or loaded.jurisdiction != jurisdiction:
         raise RulesError(
-            f"{source.path}:1 year: the file says {rules.jurisdiction} {rules.year} "
+            f"{source.path}:1 year: the file says {loaded.jurisdiction} {loaded.year} "
             f"but its name says {jurisdiction} {year_int}"
         )
-    _cache[path] = (_mtimes(rules), rules)
-    return rules
-
-
-def _mtimes(rules: Rules) -> tuple[float, ...]:
-    """When the file and those it extends last changed: a cached load is stale otherwise."""
-    files = (rules.path, *rules.inherits_from) if rules.path else rules.inherits_from
-    try:
-        return tuple(f.stat().st_mtime for f in files)
-    except OSError:
-        return ()
+    return loaded.rules
