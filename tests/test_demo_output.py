@@ -28,3 +28,38 @@ def test_demo_prints_the_plan_of_the_sample(
         sale = by_id[row[0]]
         assert format_usd(sale.gain_loss) in row
         assert ("Long-term" if sale.term == "long" else "Short-term") in row
+
+
+def test_the_headline_is_tax_saved_this_year_and_the_carryforward_stands_apart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Tax actually saved comes first; the carryforward's assumed value is its own line,
+    with the rate used, and the net benefit adds the three up. Checked on the workbook's
+    Summary too: its first two figures are the same two."""
+    import openpyxl
+
+    from tlh_xl.workbook.contract import SUMMARY_FIELDS
+
+    assert main(["demo", "-o", str(tmp_path / "demo.xlsx")]) == 0
+    lines = [line.strip() for line in capsys.readouterr().out.splitlines() if line.strip()]
+    first = next(i for i, line in enumerate(lines) if line.startswith("Tax "))
+    build_sample_workbook(tmp_path / "sample.xlsx")
+    s = fill_workbook(
+        tmp_path / "sample.xlsx", tmp_path / "again.xlsx", progress=False
+    ).plan.summary
+    assert lines[first].startswith("Tax saved this year") and lines[first].endswith(
+        format_usd(s.tax_saved)
+    )
+    carried = lines[first + 2]
+    assert f"valued at {s.carryforward_value * 100:.1f}%" in carried
+    assert carried.endswith(format_usd(s.carryforward_benefit))
+    assert s.net_benefit == s.tax_saved - s.trading_costs + s.carryforward_benefit
+    assert [f.name for f in SUMMARY_FIELDS[:5]] == [
+        "TaxSaved",
+        "TradingCosts",
+        "CarryforwardBenefit",
+        "CarryforwardValueUsed",
+        "NetBenefit",
+    ]
+    ws = openpyxl.load_workbook(tmp_path / "again.xlsx")["Summary"]
+    assert ws["A4"].value == "Tax saved this year" and ws["B4"].value == float(s.tax_saved)

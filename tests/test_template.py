@@ -65,3 +65,25 @@ def test_template_follows_the_contract() -> None:
     assert formulas, "the template should carry formulas"
     for formula in formulas:
         assert not any(bad in formula.upper() for bad in FORBIDDEN), formula
+
+
+def test_rows_a_user_types_are_formatted_like_the_first() -> None:
+    """Each input column carries its format as the column's own style, which Excel and
+    LibreOffice give every cell typed into it: a cost basis typed in row 30 shows as
+    $8,800.00, not 8800; a price of 0.00006 keeps its digits."""
+    from openpyxl.utils import get_column_letter
+
+    from tlh_xl.workbook.contract import LOT_COLUMNS, PRICE_COLUMNS
+    from tlh_xl.workbook.sheets import FORMATS
+
+    wb = openpyxl.load_workbook(template_path())
+    for sheet, columns in (("Lots", LOT_COLUMNS), ("Prices", PRICE_COLUMNS)):
+        ws = wb[sheet]
+        for i, column in enumerate(columns, start=1):
+            letter = get_column_letter(i)
+            assert ws.column_dimensions[letter].number_format == FORMATS[column.kind], (
+                sheet,
+                column.header,
+            )
+    assert FORMATS["price"].startswith('"$"#,##0.00#')
+    assert wb["Prices"].column_dimensions["B"].number_format == FORMATS["price"]

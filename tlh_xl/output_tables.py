@@ -30,7 +30,7 @@ __all__ = [
     "rows",
 ]
 
-Kind = Literal["text", "money", "number", "date", "rate", "int", "flag", "status"]
+Kind = Literal["text", "money", "price", "number", "date", "rate", "int", "flag", "status"]
 Show = Literal["value", "term", "joined"]
 
 
@@ -89,7 +89,7 @@ POSITION_COLUMNS: tuple[OutputColumn, ...] = (
     _col("Acquired", "acquired", "date", 12, source="lot.acquired"),
     _col("Quantity", "quantity", "number", 15, source="lot.quantity"),
     _col("Cost Basis", "cost_basis", "money", 14, source="lot.cost_basis"),
-    _col("Price", "price", "money", 13),
+    _col("Price", "price", "price", 13),
     _col("Market Value", "market_value", "money", 14),
     _col("Unrealized Gain/Loss", "unrealized_gain_loss", "money", 16, source="unrealized"),
     _col("Term", "term", "text", 11, show="term"),

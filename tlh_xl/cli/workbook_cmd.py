@@ -15,12 +15,21 @@ __all__ = ["cmd_demo", "cmd_fill", "cmd_init", "date_arg", "print_plan"]
 
 def print_plan(plan: Any, rules: Rules, top: int = 10) -> None:
     s = plan.summary
+    # Tax actually saved this year first; the carryforward's assumed value apart, with
+    # the rate it was valued at, so the two kinds of money are not mixed in one figure.
     rows = [
-        ("Tax without harvesting", money(s.tax_without_harvest)),
-        ("Tax with harvesting", money(s.tax_with_harvest)),
         ("Tax saved this year", money(s.tax_saved)),
         ("Trading costs", money(s.trading_costs)),
-        (f"Net benefit (carryforward valued at {s.carryforward_value:.3f})", money(s.net_benefit)),
+        (
+            f"Extra carryforward {money(s.carryforward_added)} valued at "
+            f"{s.carryforward_value * 100:.1f}%",
+            money(s.carryforward_benefit),
+        ),
+        ("Net benefit", money(s.net_benefit)),
+        (
+            "Tax without / with harvesting",
+            f"{money(s.tax_without_harvest)} / {money(s.tax_with_harvest)}",
+        ),
         (
             "Loss harvested: short-term / long-term",
             f"{money(s.loss_harvested_short_term)} / {money(s.loss_harvested_long_term)}",

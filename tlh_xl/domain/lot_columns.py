@@ -70,10 +70,11 @@ class LotColumn:
     default: str | bool | Decimal | None = None  # a blank cell's value (blank-taking kinds)
     width: int = 14  # on the Lots sheet
     stored: bool = True  # False: the workbook has it, the Lot does not (notes)
+    shown: Kind | None = None  # the cell's format, when not the kind's (a price's digits)
 
     @property
     def cell_kind(self) -> Kind:
-        return CELL_KINDS[self.kind]
+        return self.shown or CELL_KINDS[self.kind]
 
 
 LOT_DECLARATION: tuple[LotColumn, ...] = (
@@ -85,7 +86,14 @@ LOT_DECLARATION: tuple[LotColumn, ...] = (
     LotColumn("quantity", "Quantity", "positive number", width=16),
     LotColumn("cost_basis", "Cost Basis", "money", width=16),
     LotColumn("tx_id", "Tx ID", "text", required=False, default="", width=18),
-    LotColumn("price_override", "Price Override", "optional money", required=False, width=15),
+    LotColumn(
+        "price_override",
+        "Price Override",
+        "optional money",
+        required=False,
+        width=15,
+        shown="price",  # $0.00006 must not show as $0.00
+    ),
     LotColumn("exclude", "Exclude", "flag", required=False, default=False, width=10),
     LotColumn("notes", "Notes", "text", required=False, default="", width=28, stored=False),
 )

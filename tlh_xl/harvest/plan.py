@@ -65,8 +65,9 @@ class Summary:
     carryforward_out_long_term: Decimal
     deadline: dt.date
     days_to_deadline: int
-    carryforward_value: Decimal
+    carryforward_value: Decimal  # what $1 carried forward is assumed to be worth
     carryforward_added: Decimal
+    carryforward_benefit: Decimal  # carryforward_added × carryforward_value, in cents
     gain_harvested_long_term: Decimal
     rules_used: str
 
@@ -331,13 +332,15 @@ def _summarize(
     carried_after = with_.st_carryforward_out + with_.lt_carryforward_out
     added = carried_after - carried_before
     saved = without.total_tax - with_.total_tax
+    benefit = cents(cv * added)  # the carryforward's assumed value, on a line of its own
     deadline = rules.deadline_date
     return Summary(
         tax_without_harvest=without.total_tax,
         tax_with_harvest=with_.total_tax,
         tax_saved=saved,
         trading_costs=costs,
-        net_benefit=saved - costs + cents(cv * added),
+        net_benefit=saved - costs + benefit,
+        carryforward_benefit=benefit,
         loss_harvested_short_term=-sum(
             (g for g, t in zip(gains, terms) if t == "short" and g < 0), ZERO
         ),

@@ -64,7 +64,7 @@ LOT_COLUMNS = tuple(
 
 PRICE_COLUMNS = (
     Column("Asset", "asset", "text", width=14),
-    Column("Price", "price", "money", width=16),
+    Column("Price", "price", "price", width=16),
     Column("As Of", "as_of", "date", required=False, width=12),
     Column("Source", "source", "text", required=False, width=24),
     # Assets with the same label are substantially identical for the wash-sale rule
@@ -190,12 +190,23 @@ class SummaryField:
     kind: Kind
 
 
+# The headline first: tax actually saved this year, the costs, and the carryforward's
+# assumed value on a line of its own, with the rate used; the net benefit adds them up.
 SUMMARY_FIELDS = (
-    SummaryField("TaxWithoutHarvest", "Tax without harvesting", "tax_without_harvest", "money"),
-    SummaryField("TaxWithHarvest", "Tax with harvesting", "tax_with_harvest", "money"),
     SummaryField("TaxSaved", "Tax saved this year", "tax_saved", "money"),
     SummaryField("TradingCosts", "Trading costs", "trading_costs", "money"),
+    SummaryField(
+        "CarryforwardBenefit",
+        "Value of the extra carryforward",
+        "carryforward_benefit",
+        "money",
+    ),
+    SummaryField(
+        "CarryforwardValueUsed", "  valued at, per $1 carried", "carryforward_value", "rate"
+    ),
     SummaryField("NetBenefit", "Net benefit", "net_benefit", "money"),
+    SummaryField("TaxWithoutHarvest", "Tax without harvesting", "tax_without_harvest", "money"),
+    SummaryField("TaxWithHarvest", "Tax with harvesting", "tax_with_harvest", "money"),
     SummaryField(
         "LossHarvestedShortTerm", "Short-term loss harvested", "loss_harvested_short_term", "money"
     ),
@@ -218,9 +229,6 @@ SUMMARY_FIELDS = (
         "money",
     ),
     SummaryField("CarryforwardAdded", "Extra loss carried forward", "carryforward_added", "money"),
-    SummaryField(
-        "CarryforwardValueUsed", "Value of $1 carried forward (used)", "carryforward_value", "rate"
-    ),
     SummaryField(
         "GainHarvestedLongTerm",
         "Long-term gain harvested at 0%",

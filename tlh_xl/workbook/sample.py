@@ -30,7 +30,7 @@ def _typed(value: str, kind: str) -> Any:
         return None
     if kind == "date":
         return dt.date.fromisoformat(value)
-    if kind in ("money", "number", "rate"):
+    if kind in ("money", "price", "number", "rate"):
         return Decimal(value)
     if kind == "int":
         return int(value)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -65,8 +65,11 @@ __all__ = [
 ]
 
 MONEY = '"$"#,##0.00;[Red]-"$"#,##0.00'
+# Prices keep their small digits: LUNC at $0.00006 must not show as $0.00.
+PRICE = '"$"#,##0.00######;[Red]-"$"#,##0.00######'
 FORMATS: dict[Kind, str] = {
     "money": MONEY,
+    "price": PRICE,
     "number": "#,##0.########",
     "date": "yyyy-mm-dd",
     "rate": "0.00%",
@@ -99,7 +102,7 @@ def define_name(wb: Workbook, name: str, sheet: str, coord: str) -> None:
 
 
 def _table(
-    ws: Worksheet, name: str, headers: Sequence[str], rows: int, widths: Sequence[int]
+    ws: Worksheet, name: str, headers: Sequence[str], rows: int, widths: Sequence[float]
 ) -> None:
     for i, (header, width) in enumerate(zip(headers, widths), start=1):
         cell = ws.cell(row=1, column=i, value=header)
@@ -116,22 +119,68 @@ def _table(
     ws.add_table(table)
     ws.freeze_panes = "A2"
     _print_setup(ws)
+    ws.print_title_rows = "1:1"  # the header row on every printed page
 
 
-def _print_setup(ws: Worksheet) -> None:
-    """Landscape, one page wide: how an accountant prints a ledger."""
-    ws.page_setup.orientation = "landscape"
+def _print_setup(
+    ws: Worksheet, orientation: Literal["portrait", "landscape"] = "landscape"
+) -> None:
+    """US Letter, one page wide, as many pages down as it takes: how an accountant
+    prints a ledger. Every sheet the same paper, so a printed workbook is one stack."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_LETTER
+    ws.page_setup.orientation = orientation
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
+    ws.print_options.gridLines = False
     if ws.sheet_properties.pageSetUpPr is None:
         ws.sheet_properties.pageSetUpPr = PageSetupProperties()
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+# A header's filter button takes about three characters of the column's width.
+FILTER_BUTTON = 3
+MAX_WIDTH = 60  # a column of long text (notes, flags) wraps or is cut past this
+
+
+def fitted_widths(
+    headers: Sequence[str],
+    kinds: Sequence[Kind],
+    declared: Sequence[int],
+    rows: Sequence[Sequence[Any]] = (),
+    sample: int = 2000,
+) -> list[float]:
+    """Column widths that show each header whole (with its filter button) and the
+    values of the first ``sample`` rows as they are formatted, at least the declared
+    width and at most ``MAX_WIDTH``: what "AutoFit" would give, without Excel."""
+    out = []
+    for col, (header, kind, width) in enumerate(zip(headers, kinds, declared)):
+        longest = max((_shown_length(r[col], kind) for r in rows[:sample]), default=0)
+        out.append(float(min(MAX_WIDTH, max(width, len(header) + FILTER_BUTTON, longest + 2))))
+    return out
+
+
+def _shown_length(value: Any, kind: Kind) -> int:
+    """About how many characters a value takes in its format."""
+    if value is None or value == "":
+        return 0
+    if kind == "money" and isinstance(value, (int, float, Decimal)):
+        return len(f"${value:,.2f}")
+    if kind == "price" and isinstance(value, (int, float, Decimal)):
+        return len(f"${value:,.2f}") + 6  # up to six more digits for small prices
+    if kind == "date":
+        return 10
+    if kind == "number" and isinstance(value, (int, float, Decimal)):
+        return len(f"{value:,f}".rstrip("0").rstrip("."))
+    return len(str(value))
 
 
 def _format_column(ws: Worksheet, col: int, kind: Kind, rows: int) -> None:
     fmt = FORMATS[kind]
     for r in range(2, max(rows, 1) + 2):
         ws.cell(row=r, column=col).number_format = fmt
+    # The column's own style: what a user types in any row below takes the format too
+    # (Excel and LibreOffice apply a column's style to new cells).
+    ws.column_dimensions[get_column_letter(col)].number_format = fmt
 
 
 def _put(cell: Any, value: Any, kind: Kind) -> None:
@@ -150,7 +199,7 @@ def build_readme(ws: Worksheet) -> None:
     ws["A1"].font = TITLE
     steps = [
         "1. Profile: fill in your tax year, filing status, income, gains already realized "
-        "this year, carryforwards and the planned sale date (yellow cells).",
+        "this year, carryforwards and the planned sale date (the peach-colored input cells).",
         "2. Lots: one row per open tax lot, with the wallet and transaction ID you would "
         "sell from. Cost Basis is the total USD paid, fees included.",
         "3. Prices: one row per asset (USD per unit). A Price Override on a lot wins. "
@@ -168,18 +217,30 @@ def build_readme(ws: Worksheet) -> None:
     ]
     for i, text in enumerate(steps, start=3):
         ws.cell(row=i, column=1, value=text).alignment = WRAP
-    ws.column_dimensions["A"].width = 110
+        # Heights for the wrapped lines: a spreadsheet does not grow a row written by a
+        # program to fit its wrapped text, so each line would print over the next.
+        lines = max(1, -(-len(text) // README_CHARS_PER_LINE))
+        ws.row_dimensions[i].height = 15 * lines + 2
+    ws.column_dimensions["A"].width = README_WIDTH
+    _print_setup(ws, "portrait")
+
+
+README_WIDTH = 75  # fits a Letter page upright at full size, in Excel and LibreOffice
+# Characters of ordinary text a line of that column holds, with room for fonts wider
+# than Calibri (LibreOffice's DejaVu Sans), so that no row is too short for its text.
+README_CHARS_PER_LINE = 64
 
 
 def build_profile(ws: Worksheet, wb: Workbook, values: dict[str, Any] | None = None) -> None:
     values = values or {}
     ws["A1"] = "Profile"
     ws["A1"].font = TITLE
-    ws["A2"] = "Yellow cells are inputs; each has a workbook name (e.g. FilingStatus)."
+    ws["A2"] = "The peach-colored cells are inputs; each has a workbook name (e.g. FilingStatus)."
     ws["A2"].font = HELP
     ws.column_dimensions["A"].width = 36
     ws.column_dimensions["B"].width = 26
     ws.column_dimensions["C"].width = 70
+    _print_setup(ws)  # the help column on the same page as the inputs
     status = DataValidation(
         type="list", allow_blank=False, formula1='"' + ",".join(FILING_STATUS_LABELS.values()) + '"'
     )
@@ -218,10 +279,19 @@ class _NoValidation:
 def _rows_table(
     ws: Worksheet, name: str, columns: Sequence[Any], rows: Sequence[dict[str, Any]]
 ) -> None:
-    _table(ws, name, [c.header for c in columns], len(rows), [c.width for c in columns])
-    if not rows:  # style the empty first row, so what a user types there is formatted
-        for col, column in enumerate(columns, start=1):
-            _format_column(ws, col, column.kind, 0)
+    headers = [c.header for c in columns]
+    values = [[record.get(c.field) for c in columns] for record in rows[:2000]]
+    kinds = [c.kind for c in columns]
+    _table(
+        ws,
+        name,
+        headers,
+        len(rows),
+        fitted_widths(headers, kinds, [c.width for c in columns], values),
+    )
+    # Every column formatted, the rows a user will type included (the column's style).
+    for col, column in enumerate(columns, start=1):
+        _format_column(ws, col, column.kind, 0)
     for r, record in enumerate(rows, start=2):
         for col, column in enumerate(columns, start=1):
             _put(ws.cell(row=r, column=col), record.get(column.field), column.kind)
@@ -274,7 +344,9 @@ def build_prices(ws: Worksheet, rows: Sequence[dict[str, Any]] = ()) -> None:
 def _output_table(
     ws: Worksheet, name: str, columns: Sequence[OutputColumn], rows: Sequence[Sequence[Any]]
 ) -> None:
-    _table(ws, name, [c.header for c in columns], len(rows), [c.width for c in columns])
+    headers = [c.header for c in columns]
+    widths = fitted_widths(headers, [c.kind for c in columns], [c.width for c in columns], rows)
+    _table(ws, name, headers, len(rows), widths)
     if not rows:
         for col, column in enumerate(columns, start=1):
             _format_column(ws, col, column.kind, 0)
@@ -293,6 +365,9 @@ def build_positions(ws: Worksheet, rows: Sequence[Sequence[Any]] = ()) -> None:
 def build_harvest(ws: Worksheet, rows: Sequence[Sequence[Any]] = ()) -> None:
     _output_table(ws, HARVEST, HARVEST_COLUMNS, rows)
 
+
+# Rows left for the plan's notes above the charts (a plan has at most a few).
+MAX_NOTES_SHOWN = 4
 
 # Cross-checks computed by the spreadsheet itself from the Harvest table.
 CHECKS: tuple[tuple[str, str, Kind], ...] = (
@@ -349,7 +424,11 @@ def build_summary(
         cell = ws.cell(row=row, column=2)
         _put(cell, values.get(f.field), f.kind)
         define_name(wb, f.name, SUMMARY, f"B{row}")
-    ws["B8"].font = Font(bold=True, size=12)  # NetBenefit
+    for row, f in enumerate(SUMMARY_FIELDS, start=4):
+        if f.name in ("TaxSaved", "NetBenefit"):  # the headline figures
+            ws.cell(row=row, column=1).font = ws.cell(row=row, column=2).font = Font(
+                bold=True, size=12
+            )
     ws["D3"] = "Checks from the Harvest table"
     ws["D3"].font = BOLD
     for row, (label, formula, kind) in enumerate(CHECKS, start=4):
@@ -384,7 +463,10 @@ def build_summary(
     tax.set_categories(Reference(ws, min_col=7, min_row=4, max_row=5))
     tax.legend = None
     tax.height, tax.width = 7, 12
-    ws.add_chart(tax, "J3")
+    # The charts go below the figures, not beside them: the sheet then prints one
+    # landscape page wide at a readable size.
+    below = NOTES_ROW + MAX_NOTES_SHOWN + 1
+    ws.add_chart(tax, f"A{below}")
 
     gains = BarChart()
     gains.type = "bar"
@@ -393,8 +475,14 @@ def build_summary(
     gains.add_data(Reference(ws, min_col=8, min_row=7, max_row=last), titles_from_data=True)
     gains.set_categories(Reference(ws, min_col=7, min_row=8, max_row=last))
     gains.legend = None
+    # Category labels at the chart's left edge, not on the zero line: losses draw their
+    # bars to the left of zero, over labels placed there.
+    gains.x_axis.tickLblPos = "low"
+    gains.x_axis.delete = False
+    gains.y_axis.delete = False
+    gains.y_axis.numFmt = '"$"#,##0'
     gains.height, gains.width = max(7.0, 0.5 * len(assets)), 12
-    ws.add_chart(gains, "J18")
+    ws.add_chart(gains, f"D{below}")
 
 
 # The Excel functions (tlh_xl.udfs), with calls that work on this template. Shown as text:
@@ -470,6 +558,7 @@ def build_formulas(ws: Worksheet) -> None:
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 80
     ws.column_dimensions["C"].width = 60
+    _print_setup(ws)
 
 
 def new_workbook() -> Workbook:
