@@ -20,6 +20,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/targets.py
 	$(BIN)/python bench/fill.py
 	$(BIN)/python bench/startup.py
 
