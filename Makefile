@@ -7,10 +7,12 @@ STAMP  := $(VENV)/.installed
 .PHONY: demo test bench lint clean
 
 $(STAMP): pyproject.toml
+	@echo "First run: creating $(VENV) and installing tlh-xl and its dependencies (about a minute)..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
+	@echo "Installed. Next runs start at once."
 
 demo: $(STAMP)
 	$(BIN)/tlh-xl demo

@@ -148,3 +148,33 @@ def test_excel_setup_prints_and_writes_the_snippets(run_cli, tmp_path: Path) -> 
     assert "tlh-xl @ " in (tmp_path / "requirements.txt").read_text()
     again = run_cli("excel", "setup", "--write", str(tmp_path))
     assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_every_option_and_argument_has_help_text() -> None:
+    """`tlh-xl CMD --help` explains every flag and argument, not just lists them."""
+    import argparse
+
+    from tlh_xl.cli import _build_parser
+
+    def walk(parser: argparse.ArgumentParser, path: str) -> list[str]:
+        missing = []
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    missing += walk(sub, f"{path} {name}")
+            elif not isinstance(action, argparse._HelpAction) and not action.help:
+                missing.append(f"{path} {'/'.join(action.option_strings) or action.dest}")
+        return missing
+
+    assert walk(_build_parser(), "tlh-xl") == []
+
+
+def test_rules_diff_finds_a_new_year_in_the_same_rules_dir(tmp_path: Path) -> None:
+    """`rules new --rules-dir DIR` then `rules diff 2026 2027 --rules-dir DIR`: the diff
+    reads the new file from DIR, not from the user folder."""
+    from tlh_xl.cli import main
+
+    folder = tmp_path / "my-rules"
+    assert main(["rules", "new", "2027", "--from", "2026", "--rules-dir", str(folder)]) == 0
+    assert (folder / "us" / "2027.yaml").is_file()
+    assert main(["rules", "diff", "2026", "2027", "--rules-dir", str(folder)]) == 0

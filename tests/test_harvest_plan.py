@@ -580,3 +580,37 @@ def test_the_typed_engine_takes_parsed_inputs() -> None:
     friendly = plan_harvest(R2025, JANE, JANE_LOTS, JANE_PRICES)
     assert typed.sale_records == friendly.sale_records
     assert typed.summary == friendly.summary
+
+
+def test_dust_is_flagged_sold_for_its_loss_and_not_bought_back() -> None:
+    """LUNC at $0.00006: 500 units are worth $0.03 against a $4,000 basis. The loss is
+    real and worth harvesting, but $0.03 is below the smallest trade ($1.00 by default),
+    so the position is flagged and the sale has no rebuy, no rebuy fee, and says why.
+    A price of exactly 0 keeps its own flag; a position worth $1.00 is no dust."""
+    lots = [
+        lot("D1", "LUNC", 4_000, 500, acquired="2025-02-01"),
+        lot("D2", "LUNC2", 500, 20_000, acquired="2025-02-01"),  # 20,000 × 0.00005 = $1.00
+    ]
+    profile = Profile(
+        tax_year=2025,
+        filing_status="single",
+        ordinary_income=120_000,
+        realized_short_term=20_000,
+        as_of_date=AS_OF,
+    )
+    prices = {"LUNC": "0.00006", "LUNC2": "0.00005"}
+    plan = plan_harvest(R2025, profile, lots, prices)
+    dust, whole = plan.position_records
+    assert dust.market_value == Decimal("0.03")
+    assert any(f.startswith("dust: worth less than the smallest trade ($1.00)") for f in dust.flags)
+    assert not any(f.startswith("dust") for f in whole.flags)  # $1.00 is a trade
+    sale = next(s for s in plan.sale_records if s.lot_id == "D1")
+    # 0.03 − cents(0.005 × 0.03) = 0.03 − 0.00 = 0.03 proceeds; gain 0.03 − 4,000.
+    assert sale.gain_loss == Decimal("-3999.97")
+    assert sale.rebuy_on is None and sale.rebuy_fee == 0
+    assert "not bought back" in sale.note
+    other = next(s for s in plan.sale_records if s.lot_id == "D2")
+    assert other.rebuy_on is not None
+    # The user sets the threshold: at $0.01, $0.03 is a trade like any other.
+    lower = plan_harvest(R2025, replace(profile, min_trade="0.01"), lots, prices)
+    assert next(s for s in lower.sale_records if s.lot_id == "D1").rebuy_on is not None

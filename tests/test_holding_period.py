@@ -59,3 +59,29 @@ def test_boundary_is_the_day_after_the_anniversary(bought: D) -> None:
     assert term(bought, first - dt.timedelta(days=1)) == "short"
     assert term(bought, first) == "long"
     assert (first - bought).days in (366, 367)
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-03-015", "2026-03-01x", "2026-3-1", "20260301", "2026-03-01T"]
+)
+def test_a_date_with_junk_is_refused_not_cut(text: str) -> None:
+    from tlh_xl.errors import InputError
+    from tlh_xl.holding_period import as_date
+
+    with pytest.raises(InputError, match="expected a date"):
+        as_date(text, "Lots!E7 Acquired")
+
+
+@pytest.mark.parametrize(
+    "text, day",
+    [
+        ("2026-03-01", dt.date(2026, 3, 1)),
+        (" 2026-03-01 ", dt.date(2026, 3, 1)),
+        ("2026-03-01T10:30:00", dt.date(2026, 3, 1)),
+        ("2026-03-01 23:59", dt.date(2026, 3, 1)),
+    ],
+)
+def test_iso_dates_and_datetimes_are_read(text: str, day: dt.date) -> None:
+    from tlh_xl.holding_period import as_date
+
+    assert as_date(text) == day

@@ -31,7 +31,12 @@ def as_date(value: object, what: str = "date") -> dt.date:
     if isinstance(value, str):
         text = value.strip()
         try:
-            return dt.date.fromisoformat(text[:10])
+            # The whole text must be a date (or a date and time): "2026-03-015" is not
+            # 2026-03-01 with junk after it, it is a typo to show the user.
+            if len(text) == 10:
+                return dt.date.fromisoformat(text)
+            if len(text) > 10 and text[10] in "T ":
+                return dt.datetime.fromisoformat(text).date()
         except ValueError:
             pass
     raise InputError(f"{what}: expected a date (YYYY-MM-DD), got {value!r}")

@@ -1,4 +1,4 @@
-"""Excel functions: =TLH_SUGGEST(Lots[#All], Prices[#All], Profile!A4:B19) and friends.
+"""Excel functions: =TLH_SUGGEST(Lots[#All], Prices[#All], Profile!A4:B20) and friends.
 
 One module for every xlwings runtime:
 

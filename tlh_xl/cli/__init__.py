@@ -57,7 +57,12 @@ def _build_parser() -> argparse.ArgumentParser:
     tax.add_argument("--income", required=True, help="ordinary income before the deduction")
     tax.add_argument("--st", default="0", help="net short-term gain (negative for a loss)")
     tax.add_argument("--lt", default="0", help="net long-term gain (negative for a loss)")
-    tax.add_argument("--qualified-dividends", default="0", metavar="AMOUNT")
+    tax.add_argument(
+        "--qualified-dividends",
+        default="0",
+        metavar="AMOUNT",
+        help="qualified dividends (Form 1040 line 3a), taxed at the capital gain rates",
+    )
     tax.add_argument(
         "--collectibles",
         default="0",
@@ -70,8 +75,18 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="AMOUNT",
         help="itemized deduction (default: the standard deduction)",
     )
-    tax.add_argument("--st-carryforward", default="0", metavar="AMOUNT")
-    tax.add_argument("--lt-carryforward", default="0", metavar="AMOUNT")
+    tax.add_argument(
+        "--st-carryforward",
+        default="0",
+        metavar="AMOUNT",
+        help="short-term capital loss carried over from last year (a positive amount)",
+    )
+    tax.add_argument(
+        "--lt-carryforward",
+        default="0",
+        metavar="AMOUNT",
+        help="long-term capital loss carried over from last year (a positive amount)",
+    )
     tax.add_argument("--json", action="store_true", help="print the result as JSON")
     tax.set_defaults(func=cmd_tax)
 
@@ -80,11 +95,13 @@ def _build_parser() -> argparse.ArgumentParser:
     rlist = rsub.add_parser("list", parents=[rules_dir], help="years available, and where from")
     rlist.set_defaults(func=cmd_rules_list)
     rshow = rsub.add_parser("show", parents=[rules_dir], help="every value of a year, with sources")
-    rshow.add_argument("year", type=int)
-    rshow.add_argument("--jurisdiction", default="us")
+    rshow.add_argument("year", type=int, help="the tax year, e.g. 2026")
+    rshow.add_argument(
+        "--jurisdiction", default="us", help="the rules' jurisdiction folder (default: us)"
+    )
     rshow.set_defaults(func=cmd_rules_show)
     rcheck = rsub.add_parser("check", help="validate rule files; exit 2 on the first defect each")
-    rcheck.add_argument("files", nargs="+", metavar="FILE")
+    rcheck.add_argument("files", nargs="+", metavar="FILE", help="rule files (.yaml) to check")
     rcheck.set_defaults(func=cmd_rules_check)
     rnew = rsub.add_parser(
         "new",
@@ -94,8 +111,15 @@ def _build_parser() -> argparse.ArgumentParser:
         "user rules folder) with inflation-indexed amounts grown by RATE and "
         "rounded down as the Code prescribes; marked projected until you check it.",
     )
-    rnew.add_argument("year", type=int, metavar="YEAR")
-    rnew.add_argument("--from", dest="source", type=int, required=True, metavar="YEAR")
+    rnew.add_argument("year", type=int, metavar="YEAR", help="the year to write, e.g. 2027")
+    rnew.add_argument(
+        "--from",
+        dest="source",
+        type=int,
+        required=True,
+        metavar="YEAR",
+        help="the year whose rule file is projected forward",
+    )
     rnew.add_argument(
         "--inflation",
         default="0.025",
@@ -107,19 +131,26 @@ def _build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write only what changes, with 'extends: FROM'; the rest is inherited",
     )
-    rnew.add_argument("--jurisdiction", default="us")
+    rnew.add_argument(
+        "--jurisdiction", default="us", help="the rules' jurisdiction folder (default: us)"
+    )
     rnew.add_argument("--force", action="store_true", help="replace an existing file")
     rnew.set_defaults(func=cmd_rules_new)
     rdiff = rsub.add_parser(
         "diff", parents=[rules_dir], help="changed values between two years or files"
     )
     rdiff.add_argument("a", metavar="A", help="a year (e.g. 2025) or a rule file")
-    rdiff.add_argument("b", metavar="B")
+    rdiff.add_argument("b", metavar="B", help="the year or rule file to compare A with")
     rdiff.add_argument("--sources", action="store_true", help="also compare references")
     rdiff.set_defaults(func=cmd_rules_diff)
 
-    init = sub.add_parser("init", help="copy the template workbook to FILE")
-    init.add_argument("file", metavar="FILE")
+    init = sub.add_parser(
+        "init",
+        help="copy the template workbook to FILE",
+        description="Copy the blank template workbook (Read me, Profile, Lots, Prices, "
+        "Positions, Harvest, Summary) to FILE, to fill in and then run `tlh-xl fill FILE`.",
+    )
+    init.add_argument("file", metavar="FILE", help="the workbook to create (.xlsx or .xlsm)")
     init.add_argument("--force", action="store_true", help="replace FILE if it exists")
     init.set_defaults(func=cmd_init)
 
@@ -131,9 +162,11 @@ def _build_parser() -> argparse.ArgumentParser:
         "Without -o, writes INPUT-harvest.xlsx next to INPUT; the input is never "
         "changed unless --in-place is given.",
     )
-    fill.add_argument("input", metavar="INPUT")
+    fill.add_argument("input", metavar="INPUT", help="the workbook to read (.xlsx or .xlsm)")
     where = fill.add_mutually_exclusive_group()
-    where.add_argument("-o", "--output", metavar="OUTPUT")
+    where.add_argument(
+        "-o", "--output", metavar="OUTPUT", help="the workbook to write (default INPUT-harvest)"
+    )
     where.add_argument("--in-place", action="store_true", help="rewrite INPUT itself")
     fill.add_argument(
         "--as-of",

@@ -46,6 +46,9 @@ class Profile:
     * ``min_benefit``: 0 (any positive net benefit is worth a trade).
     * ``rebuy``: True (buy back after the rules' wait, as the article advises).
     * ``harvest_gains``: False.
+    * ``min_trade``: $1.00, about the smallest order an exchange takes. A position worth
+      less is dust: selling it still realizes its loss, but buying it back is pointless,
+      so the plan does not.
     """
 
     filing_status: str
@@ -64,6 +67,7 @@ class Profile:
     rebuy: bool | str | None = None
     harvest_gains: bool | str | None = None
     realized_collectibles: Number | None = None
+    min_trade: Number | None = None
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Profile:
@@ -78,6 +82,7 @@ class Profile:
 
 
 DEFAULT_FEE_RATE = Decimal("0.005")
+DEFAULT_MIN_TRADE = Decimal("1.00")
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,7 @@ class ResolvedProfile:
     rebuy: bool
     harvest_gains: bool
     realized_collectibles: Decimal = ZERO
+    min_trade: Decimal = DEFAULT_MIN_TRADE
 
 
 def parse_flag(value: object, what: str, default: bool) -> bool:
@@ -179,6 +185,7 @@ def resolve_profile(
         rebuy=parse_flag(profile.rebuy, where("rebuy"), True),
         harvest_gains=parse_flag(profile.harvest_gains, where("harvest_gains"), False),
         realized_collectibles=money("realized_collectibles"),
+        min_trade=number("min_trade", DEFAULT_MIN_TRADE, nonneg=True) or ZERO,
     )
 
 

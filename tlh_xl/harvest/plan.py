@@ -211,7 +211,7 @@ def build_plan(
     ``LotTable``, or ``Lot`` records) and prices in ``Decimal``. It returns the plan's
     tables; ``plan_harvest`` is its friendly door."""
     table = lots if isinstance(lots, LotTable) else LotTable.from_lots(lots)
-    positions = value_table(rules, table, dict(prices), rp.as_of_date, identical)
+    positions = value_table(rules, table, dict(prices), rp.as_of_date, identical, rp.min_trade)
 
     cv = rp.carryforward_value
     if cv is None:
@@ -288,10 +288,11 @@ def _candidates(
         keys = [i for i in rows if term[i] == wanted]
         # The selling fee reduces the amount realized, so it adds to the loss; the whole
         # cost of the trade (selling fee, and the rebuy fee) is still paid in cash.
+        dust = positions.dust  # sold, never bought back: one side of fees
         return LossColumns(
             keys,
             [one_side * mv[i] - unrealized[i] for i in keys],
-            [both_sides * mv[i] for i in keys],
+            [(one_side if i in dust else both_sides) * mv[i] for i in keys],
         )
 
     return of_term("short"), of_term("long"), nfts

@@ -12,8 +12,9 @@ from typing import Any
 from ..domain.assets import ASSET_CLASSES, NFT_CLASSES, RULE_KEYS
 from ..domain.terms import Term
 from ..holding_period import long_term_date
-from ..money import cents_each
+from ..money import cents_each, format_usd
 from ..rulebook.model import Rules, WashSaleClass
+from .inputs import DEFAULT_MIN_TRADE
 from .lot_table import Lot, LotTable
 
 __all__ = ["Position", "PositionTable", "value_positions", "value_table"]
@@ -76,6 +77,8 @@ class PositionTable:
     long_term_on: list[dt.date]
     days_to_long_term: list[int]
     noted: dict[int, tuple[dt.date | None, str, tuple[str, ...]]]  # row → until, why, flags
+    # Rows worth less than the smallest trade: sold for their loss, never bought back.
+    dust: frozenset[int] = frozenset()
 
     def __len__(self) -> int:
         return len(self.price)
@@ -174,6 +177,7 @@ def value_table(
     prices: dict[str, Decimal],
     as_of: dt.date,
     identical: Sequence[Iterable[str]] = (),
+    min_trade: Decimal = DEFAULT_MIN_TRADE,
 ) -> PositionTable:
     """Every lot valued at ``prices`` (or its own price override) on ``as_of``, column by
     column: a few list comprehensions over 100,000 lots rather than an object per lot."""
@@ -201,10 +205,13 @@ def value_table(
             max(0, (long_on - as_of).days),
         )
     terms = list(map(when.__getitem__, lots.acquired))
+    # Dust: worth something, but less than the smallest trade (LUNC at $0.00006, $0.03 of
+    # it). Its loss is real; buying $0.03 back is not a trade anyone makes.
+    dust = frozenset(i for i, m in enumerate(mv) if m is not None and 0 < m < min_trade)
     noted = {
-        i: _flags(lots, i, price[i], unrealized[i], as_of, washing, recent)
+        i: _flags(lots, i, price[i], unrealized[i], as_of, washing, recent, dust, min_trade)
         for i, (p, x, klass) in enumerate(zip(price, lots.exclude, lots.asset_class))
-        if not p or x or klass in flagged  # the few with something to say
+        if not p or x or klass in flagged or i in dust  # the few with something to say
     }
     return PositionTable(
         lots,
@@ -215,6 +222,7 @@ def value_table(
         [t[1] for t in terms],
         [t[2] for t in terms],
         noted,
+        dust,
     )
 
 
@@ -261,6 +269,8 @@ def _flags(
     as_of: dt.date,
     washing: dict[str, WashSaleClass],
     recent: tuple[dict[str, str], Purchases],
+    dust: frozenset[int] = frozenset(),
+    min_trade: Decimal = DEFAULT_MIN_TRADE,
 ) -> tuple[dt.date | None, str, tuple[str, ...]]:
     """(wash-sale end, its reason, flags) for a lot with something to say about it."""
     flags: list[str] = []
@@ -269,6 +279,11 @@ def _flags(
         flags.append(f"no price for {asset}")
     elif price == 0:
         flags.append("zero price: sell for a token amount to realize the loss")
+    elif i in dust:
+        flags.append(
+            f"dust: worth less than the smallest trade ({format_usd(min_trade)}); "
+            "selling it still realizes the loss, buying it back is pointless"
+        )
     if lots.is_nft(i):
         flags.append("NFT: cannot be bought back")
     until: dt.date | None = None

@@ -165,6 +165,7 @@ class SaleWriter:
             table.long_term_on,
         )
         long_term_notes, add, rebuy_of = self._long_term_note, self.running.add, self._rebuy_of
+        dust, dust_note = table.dust, (None, self._dust_note())
         rate, sold_on = self._fee_rate, self.rp.as_of_date
         out: list[SaleRow] = []
         for i in rows:
@@ -176,7 +177,7 @@ class SaleWriter:
                 assert price is not None
                 qty, gross, basis = sale_amounts(lots, i, price, fraction)
             assert gross is not None
-            rebuy_on, rebuy_note = rebuy_of(asset_class, asset)
+            rebuy_on, rebuy_note = dust_note if i in dust else rebuy_of(asset_class, asset)
             selling_fee = cents(rate * gross)  # as ``selling_fee``
             proceeds = gross - selling_fee
             gain = proceeds - basis
@@ -221,6 +222,12 @@ class SaleWriter:
                 )
             )
         return out
+
+    def _dust_note(self) -> str:
+        return (
+            f"dust: worth less than the smallest trade ({format_usd(self.rp.min_trade)}), "
+            "so not bought back"
+        )
 
     def _rebuy_of(self, asset_class: AssetClass, asset: str) -> tuple[dt.date | None, str]:
         key = (asset_class, asset)

@@ -170,7 +170,8 @@ PROFILE_FIELDS = (
         "flag",
         "yes to also realize gains taxed at 0%, resetting basis (blank: no).",
     ),
-    # Last, so that Profile!A4:B18 in existing workbooks still holds the fields above.
+    # Added last, so that the ranges of existing workbooks (Profile!A4:B18, A4:B19) still
+    # hold the fields above them.
     ProfileField(
         "RealizedCollectibles",
         "Realized collectibles gain/loss (28%)",
@@ -178,6 +179,13 @@ PROFILE_FIELDS = (
         "money",
         "Long-term gain/loss on collectibles (art, NFTs that are collectibles) already "
         "realized this year; not part of the realized long-term figure above.",
+    ),
+    ProfileField(
+        "MinTrade",
+        "Smallest trade worth making",
+        "min_trade",
+        "money",
+        "Blank: $1.00. A position worth less is dust: sold for its loss, not bought back.",
     ),
 )
 
