@@ -481,7 +481,8 @@ def build_summary(
     gains.x_axis.delete = False
     gains.y_axis.delete = False
     gains.y_axis.numFmt = '"$"#,##0'
-    gains.height, gains.width = max(7.0, 0.5 * len(assets)), 12
+    gains.x_axis.tickLblSkip = 1  # every asset named, none skipped to save room
+    gains.height, gains.width = max(7.0, 0.65 * len(assets) + 2), 12
     ws.add_chart(gains, f"D{below}")
 
 
