@@ -250,7 +250,8 @@ def _brute(profile, lots, prices, plan) -> Decimal:
         if loss <= 0:
             continue
         nft = row["asset_class"].startswith("NFT")
-        mult = 2 if profile["rebuy"] and not nft else 1  # and the rebuy, in cash
+        dust = 0 < mv < 1  # worth less than the smallest trade ($1.00): not bought back
+        mult = 2 if profile["rebuy"] and not nft and not dust else 1  # and the rebuy, in cash
         term = "long" if dt.date.fromisoformat(row["acquired"]) < dt.date(2024, 12, 1) else "short"
         collectible = term == "long" and row["asset_class"] == "NFT (collectible)"
         cands.append(Candidate(i, term, loss, fee * mult, not nft, collectible))

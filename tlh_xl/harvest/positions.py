@@ -206,8 +206,13 @@ def value_table(
         )
     terms = list(map(when.__getitem__, lots.acquired))
     # Dust: worth something, but less than the smallest trade (LUNC at $0.00006, $0.03 of
-    # it). Its loss is real; buying $0.03 back is not a trade anyone makes.
-    dust = frozenset(i for i, m in enumerate(mv) if m is not None and 0 < m < min_trade)
+    # it). Its loss is real; buying $0.03 back is not a trade anyone makes. (An NFT is
+    # never bought back anyway, and says so.)
+    dust = frozenset(
+        i
+        for i, m in enumerate(mv)
+        if m is not None and 0 < m < min_trade and lots.asset_class[i] not in NFT_CLASSES
+    )
     noted = {
         i: _flags(lots, i, price[i], unrealized[i], as_of, washing, recent, dust, min_trade)
         for i, (p, x, klass) in enumerate(zip(price, lots.exclude, lots.asset_class))
