@@ -12,12 +12,26 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from .errors import InputError
 
-__all__ = ["CENT", "ZERO", "Number", "cents", "cents_each", "format_usd", "to_decimal"]
+__all__ = [
+    "CENT",
+    "MAX_AMOUNT",
+    "ZERO",
+    "Number",
+    "cents",
+    "cents_each",
+    "format_usd",
+    "to_decimal",
+]
 
 Number = int | float | str | Decimal
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
+# No real quantity, price or amount of money reaches 10^15 (a quadrillion: more units
+# than any token's whole supply, more dollars than the world's yearly output). Past it,
+# products and sums would outgrow the 28 digits Decimal keeps exactly, so such a number
+# is refused where it is read, naming its place, instead of failing deep in the engine.
+MAX_AMOUNT = Decimal(10) ** 15
 
 
 def to_decimal(value: object, what: str = "value") -> Decimal:
@@ -45,6 +59,8 @@ def to_decimal(value: object, what: str = "value") -> Decimal:
         raise InputError(f"{what}: expected a number, got {value!r}")
     if not result.is_finite():
         raise InputError(f"{what}: expected a finite number, got {value!r}")
+    if abs(result) >= MAX_AMOUNT:
+        raise InputError(f"{what}: {value!r} is beyond any real amount (at most 10^15)")
     return result
 
 

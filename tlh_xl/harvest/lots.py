@@ -39,7 +39,7 @@ from ..domain.lot_columns import (
 )
 from ..errors import InputError
 from ..holding_period import as_date
-from ..money import to_decimal
+from ..money import MAX_AMOUNT, to_decimal
 from .inputs import is_blank, parse_flag
 from .lot_table import COLUMN_NAMES, Lot, LotTable
 
@@ -131,6 +131,8 @@ def _numbers(column: list[Any]) -> list[Decimal]:
         raise _Unusual
     if not all(map(Decimal.is_finite, out)):
         raise _Unusual
+    if out and (max(out) >= MAX_AMOUNT or min(out) <= -MAX_AMOUNT):
+        raise _Unusual  # the careful pass names it
     return out
 
 

@@ -11,8 +11,9 @@ from typing import Any
 
 from ..domain.assets import ASSET_CLASSES, NFT_CLASSES, RULE_KEYS
 from ..domain.terms import Term
+from ..errors import InputError
 from ..holding_period import long_term_date
-from ..money import cents_each, format_usd
+from ..money import MAX_AMOUNT, cents_each, format_usd
 from ..rulebook.model import Rules, WashSaleClass
 from .inputs import DEFAULT_MIN_TRADE
 from .lot_table import Lot, LotTable
@@ -160,6 +161,18 @@ class PositionTable:
 _UNNOTED: tuple[None, str, tuple[str, ...]] = (None, "", ())
 
 
+def _check_values(lots: LotTable, values: list[Decimal | None]) -> None:
+    """Refuse a lot whose quantity × price is beyond any real amount: each is below
+    10^15, but their product need not be, and cents of it would overflow."""
+    known = [v for v in values if v is not None]
+    if known and max(known) >= MAX_AMOUNT:
+        i = next(i for i, v in enumerate(values) if v is not None and v >= MAX_AMOUNT)
+        raise InputError(
+            f"lot {lots.lot_id[i]}: its market value, {lots.quantity[i]} × the price, "
+            "is beyond any real amount (at most 10^15 dollars)"
+        )
+
+
 def value_positions(
     rules: Rules,
     lots: Sequence[Lot],
@@ -193,7 +206,9 @@ def value_table(
         get(asset) if override is None else override
         for asset, override in zip(lots.asset, lots.price_override)
     ]
-    mv = cents_each([None if p is None else q * p for q, p in zip(lots.quantity, price)])
+    gross = [None if p is None else q * p for q, p in zip(lots.quantity, price)]
+    _check_values(lots, gross)
+    mv = cents_each(gross)
     unrealized = [None if m is None else m - b for m, b in zip(mv, lots.cost_basis)]
     # Lots share acquisition dates: each date's term is worked out once.
     when: dict[dt.date, tuple[Term, dt.date, int]] = {}
