@@ -68,3 +68,19 @@ def test_profile_and_tax_figures_beyond_any_real_amount_are_refused() -> None:
     )
     with pytest.raises(InputError, match="beyond any real amount"):
         plan_harvest(R2025, profile, [_lot()], {"ETH": 2000})
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x1b", "\ufffe", "\uffff", "\ud800"])
+@pytest.mark.parametrize("field", ["lot_id", "asset", "wallet", "tx_id"])
+def test_text_a_workbook_cannot_hold_is_refused_by_its_field(char: str, field: str) -> None:
+    """Control characters, U+FFFE/U+FFFF and lone surrogates cannot go into a cell: a
+    workbook with one does not reopen. Refused before anything is written."""
+    lot = _lot(**{field: f"X{char}Y"})
+    where = "lot in row 1" if field == "lot_id" else "lot L1"
+    with pytest.raises(InputError, match=f"^{where}: {field}: contains U\\+{ord(char):04X}"):
+        parse_lots([lot], AS_OF)
+
+
+def test_tabs_and_newlines_inside_text_are_kept() -> None:
+    (lot,) = parse_lots([_lot(wallet="Cold\tstorage\nvault")], AS_OF)
+    assert lot.wallet == "Cold\tstorage\nvault"

@@ -22,10 +22,12 @@ unless it brings a new kind.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from decimal import Decimal
+from functools import partial
 from itertools import repeat
 from typing import Any
 
@@ -114,7 +116,7 @@ def _stripped(column: list[Any]) -> list[str]:
     if not _types(column) <= {str}:
         raise _Unusual
     out = list(map(str.strip, column))
-    if not all(out):
+    if not all(out) or _UNWRITABLE.search("\n".join(out)):
         raise _Unusual
     return out
 
@@ -157,6 +159,8 @@ def _fast_text(column: list[Any], spec: LotColumn, as_of: dt.date | None) -> lis
     else:
         raise _Unusual
     if default != "" and not all(out):  # blank text takes the default: the careful pass
+        raise _Unusual
+    if _UNWRITABLE.search("\n".join(v for v in out if v)):
         raise _Unusual
     return out
 
@@ -271,19 +275,35 @@ def _careful_id(
 ) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return _writable(str(value).strip(), at, spec)
 
 
 def _careful_required_text(
     value: Any, at: Callable[[str], str], spec: LotColumn, as_of: dt.date | None
 ) -> str:
-    return str(value).strip()
+    return _writable(str(value).strip(), at, spec)
 
 
 def _careful_text(
     value: Any, at: Callable[[str], str], spec: LotColumn, as_of: dt.date | None
 ) -> Any:
-    return spec.default if is_blank(value) else str(value).strip()
+    return spec.default if is_blank(value) else _writable(str(value).strip(), at, spec)
+
+
+# Characters XML 1.0 cannot hold (control characters but tab and newline, lone
+# surrogates, U+FFFE and U+FFFF): text with one would make a workbook that no spreadsheet
+# opens, or make openpyxl fail half way through writing it.
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _writable(text: str, at: Callable[[str], str], spec: LotColumn) -> str:
+    bad = _UNWRITABLE.search(text)
+    if bad:
+        raise InputError(
+            f"{at(spec.field)}: contains U+{ord(bad.group()):04X}, a character a workbook "
+            "cannot hold; remove it"
+        )
+    return text
 
 
 def _careful_asset_class(
@@ -342,11 +362,6 @@ def _careful_flag(
     return parse_flag(value, at(spec.field), spec.default is True)
 
 
-def _unnamed(column: str) -> str:
-    """The place passed to the ID's converter, which a non-blank value cannot fail."""
-    return column
-
-
 def _parse_rows(
     records: list[dict[str, Any]],
     as_of: dt.date | None,
@@ -370,7 +385,7 @@ def _parse_rows(
         raw_id = rec.get(id_field)
         if is_blank(raw_id):
             raise InputError(f"{where(row, '', id_field)}: is empty")
-        lot_id = read_id(raw_id, _unnamed, id_spec, as_of)
+        lot_id = read_id(raw_id, partial(where, row, ""), id_spec, as_of)
 
         def at(column: str, _row: int = row, _id: str = lot_id) -> str:
             return where(_row, _id, column)
