@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HARVEST_COLUMNS",
     "POSITION_COLUMNS",
+    "REALIZED_COLUMNS",
     "Kind",
     "OutputColumn",
     "Table",
@@ -121,6 +122,25 @@ def columns_of(table: Table | Sequence[Any], columns: Sequence[OutputColumn]) ->
     if isinstance(table, Sequence):
         return [list(map(c.getter(), table)) for c in columns]
     return [_shown(c, table.column(c.source)) for c in columns]
+
+
+# One row per realized disposal (domain.Disposition): the ledger's Realized table, in
+# Form 8949's terms (proceeds net of selling costs; gain = proceeds − basis).
+REALIZED_COLUMNS: tuple[OutputColumn, ...] = (
+    _col("Lot ID", "lot_id", "text", 12),
+    _col("Asset", "asset", "text", 10),
+    _col("Asset Class", "asset_class", "text", 17),
+    _col("Wallet", "wallet", "text", 15),
+    _col("Tx ID", "tx_id", "text", 18),
+    _col("Acquired", "acquired", "date", 12),
+    _col("Sold", "sold", "date", 12),
+    _col("Quantity", "quantity", "number", 15),
+    _col("Proceeds", "proceeds", "money", 14),
+    _col("Cost Basis", "cost_basis", "money", 14),
+    _col("Gain/Loss", "gain_loss", "money", 14),
+    _col("Term", "term", "text", 11, show="term"),
+    _col("Selling Costs", "selling_costs", "money", 13),
+)
 
 
 def rows(table: Table | Sequence[Any], columns: Sequence[OutputColumn]) -> list[tuple[Any, ...]]:

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from .excel_cmd import cmd_excel_setup
+from .ledger_cmd import add_parser as add_ledger_parser
 from .output import PROG, version
 from .rules_cmd import (
     cmd_rules_check,
@@ -191,6 +192,8 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     setup.add_argument("--force", action="store_true", help="replace existing files")
     setup.set_defaults(func=cmd_excel_setup)
+
+    add_ledger_parser(sub, date_arg)
 
     demo = sub.add_parser(
         "demo", parents=[rules_dir], help="fill the bundled sample portfolio and print the plan"

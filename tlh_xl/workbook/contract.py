@@ -39,6 +39,8 @@ HARVEST = "Harvest"
 SUMMARY = "Summary"
 FORMULAS = "Formulas"
 SHEETS = (README, PROFILE, LOTS, PRICES, POSITIONS, HARVEST, SUMMARY, FORMULAS)
+# Written by ``tlh-xl ledger -o`` (this year's disposals); a fill keeps it like any sheet.
+REALIZED = "Realized"
 OUTPUT_SHEETS = (POSITIONS, HARVEST, SUMMARY)  # the only sheets a fill rewrites
 
 

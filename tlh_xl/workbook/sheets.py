@@ -30,7 +30,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..domain.assets import ASSET_CLASSES
 from ..domain.terms import TERM_LABELS
 from ..filing_status import FILING_STATUS_LABELS
-from ..output_tables import OutputColumn
+from ..output_tables import REALIZED_COLUMNS, OutputColumn
 from .contract import (
     FORMULAS,
     HARVEST,
@@ -45,6 +45,7 @@ from .contract import (
     PROFILE,
     PROFILE_FIELDS,
     README,
+    REALIZED,
     SUMMARY,
     SUMMARY_FIELDS,
     Kind,
@@ -59,6 +60,7 @@ __all__ = [
     "build_prices",
     "build_profile",
     "build_readme",
+    "build_realized",
     "build_summary",
     "define_name",
     "set_text",
@@ -364,6 +366,11 @@ def build_positions(ws: Worksheet, rows: Sequence[Sequence[Any]] = ()) -> None:
 
 def build_harvest(ws: Worksheet, rows: Sequence[Sequence[Any]] = ()) -> None:
     _output_table(ws, HARVEST, HARVEST_COLUMNS, rows)
+
+
+def build_realized(ws: Worksheet, rows: Sequence[Sequence[Any]] = ()) -> None:
+    """The ledger's disposals of the tax year (``tlh-xl ledger -o``)."""
+    _output_table(ws, REALIZED, REALIZED_COLUMNS, rows)
 
 
 # Rows left for the plan's notes above the charts (a plan has at most a few).

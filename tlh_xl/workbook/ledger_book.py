@@ -1,0 +1,71 @@
+"""A workbook made from a ledger: the template with its Lots filled from the open lots,
+this year's disposals on a Realized sheet, and the Profile's realized figures set.
+
+``tlh-xl ledger coinbase.csv --year 2026 -o my-harvest.xlsx`` writes it; the user then
+fills in income and prices and runs ``tlh-xl fill my-harvest.xlsx``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ..ledger.records import Ledger
+from ..output_tables import REALIZED_COLUMNS, rows
+from .contract import LOTS, PROFILE_FIELDS, REALIZED
+from .sheets import build_lots, build_realized
+from .template import template_path
+from .writer import save_atomic
+
+__all__ = ["lot_rows", "write_ledger_workbook"]
+
+
+def lot_rows(ledger: Ledger) -> list[dict[str, Any]]:
+    """The open lots as the Lots table's rows (by field), with where each came from."""
+    table = ledger.lots
+    return [
+        {
+            "lot_id": lot.lot_id,
+            "asset": lot.asset,
+            "asset_class": lot.asset_class,
+            "wallet": lot.wallet,
+            "acquired": lot.acquired,
+            "quantity": lot.quantity,
+            "cost_basis": lot.cost_basis,
+            "tx_id": lot.tx_id,
+            "price_override": None,
+            "exclude": None,
+            "notes": "",
+        }
+        for lot in table.records()
+    ]
+
+
+def write_ledger_workbook(ledger: Ledger, year: int, path: Path) -> dict[str, Decimal]:
+    """Write the workbook; returns the Profile values it set (name → value)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(template_path())
+    index = wb.sheetnames.index(LOTS)
+    wb.remove(wb[LOTS])
+    build_lots(wb.create_sheet(LOTS, index), lot_rows(ledger))
+    realized = ledger.realized(year)
+    build_realized(wb.create_sheet(REALIZED, index + 1), rows(realized, REALIZED_COLUMNS))
+    totals = ledger.realized_totals(year)
+    collectibles = sum(
+        (d.gain_loss for d in realized if d.collectible), Decimal(0)
+    )  # the 28% group is its own Profile figure
+    values: dict[str, Any] = {
+        "TaxYear": year,
+        "RealizedShortTerm": totals["short"],
+        "RealizedLongTerm": totals["long"] - collectibles,
+        "RealizedCollectibles": collectibles,
+    }
+    by_name = {f.name: f for f in PROFILE_FIELDS}
+    for name, value in values.items():
+        assert name in by_name
+        ((sheet, coord),) = wb.defined_names[name].destinations
+        wb[sheet][coord.replace("$", "")].value = value
+    save_atomic(wb, path)
+    return values
