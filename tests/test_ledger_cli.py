@@ -153,3 +153,43 @@ def test_each_export_is_told_apart_by_its_header(ledger_file: Path) -> None:
     assert _is_own_format(ledger_file)
     for export in sorted(fixtures.glob("*.csv")):  # Kraken's has txid, time, type, wallet
         assert not _is_own_format(export), export.name
+
+
+def _template_with_transactions(tmp_path: Path, rows: list[str]) -> Path:
+    from tlh_xl.workbook.contract import TRANSACTION_TABLE_COLUMNS
+    from tlh_xl.workbook.sheets import build_transactions
+    from tlh_xl.workbook.template import template_path
+
+    wb = openpyxl.load_workbook(template_path())
+    records = []
+    for line in csv.reader(rows):
+        cells = dict(zip([c.field for c in TRANSACTION_TABLE_COLUMNS], line))
+        records.append({k: (v if v != "" else None) for k, v in cells.items()})
+    index = wb.sheetnames.index("Transactions")
+    wb.remove(wb["Transactions"])
+    build_transactions(wb.create_sheet("Transactions", index), records)
+    path = tmp_path / "book.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_a_workbooks_transactions_table_is_a_ledger(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The template's Transactions sheet, read by `tlh-xl ledger book.xlsx` (the same
+    hand-worked ledger as above, typed as text, as a user pastes it)."""
+    book = _template_with_transactions(tmp_path, ROWS)
+    lots = tmp_path / "lots.csv"
+    assert main(["ledger", str(book), "--year", "2025", "--lots-out", str(lots)]) == 0
+    assert "$14,955.00" in capsys.readouterr().out
+    assert len(_csv(lots)) == 3
+    bad = _template_with_transactions(tmp_path, [ROWS[0], ROWS[3].replace(",0.5,", ",5,")])
+    assert main(["ledger", str(bad), "--year", "2025"]) == 2
+    err = capsys.readouterr().err
+    assert "Transactions!A3" in err and "short by" in err
+
+
+def test_the_template_transactions_columns_are_the_ledgers() -> None:
+    from tlh_xl.workbook.contract import TRANSACTION_TABLE_COLUMNS
+
+    assert tuple(c.header for c in TRANSACTION_TABLE_COLUMNS) == TRANSACTION_COLUMNS

@@ -28,6 +28,7 @@ __all__ = [
     "TLH_FILL",
     "TLH_LONG_TERM_DATE",
     "TLH_LOSS_LIMIT",
+    "TLH_LOTS",
     "TLH_MARGINAL_RATES",
     "TLH_POSITIONS",
     "TLH_RULE",
@@ -261,6 +262,25 @@ def TLH_POSITIONS(lots: Any, prices: Any, as_of: Any = None) -> Any:
         from .workbook.ranges import positions_from_ranges
 
         return positions_from_ranges(lots, prices, as_of)
+
+    return _safe(compute)
+
+
+@func(namespace=NAMESPACE, name="LOTS")
+@arg("transactions", ndim=2, doc="The Transactions table with its header row.")
+@arg("method", doc="fifo (blank), lifo, hifo or specific.")
+@arg("as_of", doc="Transactions up to this date; blank means all.")
+@arg("time_zone", doc="Your time zone, e.g. America/New_York; blank means UTC.")
+def TLH_LOTS(
+    transactions: Any, method: Any = None, as_of: Any = None, time_zone: Any = None
+) -> Any:
+    """Spills the open lots per wallet, with the Lots table's headers, worked out from
+    the transactions by the method chosen (the ledger of `tlh-xl ledger`)."""
+
+    def compute() -> Any:
+        from .workbook.ranges import lots_from_transactions
+
+        return lots_from_transactions(transactions, method, as_of, time_zone)
 
     return _safe(compute)
 

@@ -159,3 +159,29 @@ def test_every_function_gets_a_valid_vba_wrapper() -> None:
     opened = len(re.findall(r"^\s*#If ", vba, re.M))
     assert opened == len(re.findall(r"^\s*#Else", vba, re.M))
     assert opened == len(re.findall(r"^\s*#End If", vba, re.M))
+
+
+def test_lots_from_a_transactions_range() -> None:
+    """TLH_LOTS through xlwings' own conversion: COM dates, floats, empty cells."""
+    header = (
+        "Tx ID", "Time", "Type", "Wallet", "To Wallet", "Sent Asset", "Sent Quantity",
+        "Received Asset", "Received Quantity", "Fee Asset", "Fee Quantity", "Value USD",
+        "Fee USD", "Lots", "Notes",
+    )  # fmt: skip
+    empty = [None] * 2
+    rows = (
+        header,
+        ("B1", "2025-02-01T10:00:00Z", "Buy", "Coinbase", None, "USD", None, "ETH", 4.0,
+         *empty, 10000.0, 20.0, None, None),
+        ("S1", com_date(dt.date(2025, 6, 1)), "Sell", "Coinbase", None, "ETH", 1.0, "USD",
+         None, *empty, 3000.0, 6.0, None, None),
+    )  # fmt: skip
+    table = call("TLH_LOTS", rows, MISSING, MISSING, "America/New_York")
+    assert table[0][:4] == ["Lot ID", "Asset", "Asset Class", "Wallet"]
+    (lot,) = table[1:]
+    # 4 ETH for $10,000 + $20 fee; one sold: 3 left with three quarters of the basis.
+    assert lot[1] == "ETH" and lot[3] == "Coinbase" and lot[5] == 3.0 and lot[6] == 7515.0
+    bad = call("TLH_LOTS", (header, ("S2", com_date(dt.date(2025, 6, 1)), "Sell", "Ledger",
+                                     None, "BTC", 1.0, "USD", None, *empty, 5.0, None, None,
+                                     None)), MISSING, MISSING, MISSING)  # fmt: skip
+    assert bad[0][0].startswith("TLH: Transactions row 2")

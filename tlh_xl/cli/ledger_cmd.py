@@ -73,7 +73,11 @@ def read_ledger_files(
         if not path.is_file():
             raise InputError(f"{path}: no such file")
         own = format == OWN_FORMAT or (format is None and _is_own_format(path))
-        if own:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):  # a workbook's Transactions table
+            from ..workbook.ledger_book import read_workbook_transactions
+
+            part, name = read_workbook_transactions(path, time_zone), "workbook Transactions"
+        elif own:
             part, name = read_transactions_csv(path, time_zone), OWN_FORMAT
         else:
             part = read_transactions(path, format, tz=time_zone, wallet=wallet)

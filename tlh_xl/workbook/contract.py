@@ -23,6 +23,7 @@ __all__ = [
     "PROFILE_FIELDS",
     "SHEETS",
     "SUMMARY_FIELDS",
+    "TRANSACTION_TABLE_COLUMNS",
     "Column",
     "Kind",
     "ProfileField",
@@ -38,7 +39,8 @@ POSITIONS = "Positions"
 HARVEST = "Harvest"
 SUMMARY = "Summary"
 FORMULAS = "Formulas"
-SHEETS = (README, PROFILE, LOTS, PRICES, POSITIONS, HARVEST, SUMMARY, FORMULAS)
+TRANSACTIONS = "Transactions"
+SHEETS = (README, PROFILE, LOTS, PRICES, TRANSACTIONS, POSITIONS, HARVEST, SUMMARY, FORMULAS)
 # Written by ``tlh-xl ledger -o`` (this year's disposals); a fill keeps it like any sheet.
 REALIZED = "Realized"
 OUTPUT_SHEETS = (POSITIONS, HARVEST, SUMMARY)  # the only sheets a fill rewrites
@@ -62,6 +64,27 @@ def normalize_header(text: object) -> str:
 # needs); this is the workbook's view of them: header, field, kind, required, width.
 LOT_COLUMNS = tuple(
     Column(c.header, c.field, c.cell_kind, c.required, c.width) for c in LOT_DECLARATION
+)
+
+# tlh-xl's own ledger format (ledger.own_format.TRANSACTION_COLUMNS, held equal by a
+# test): one row per event, quantities positive. Time stays text as typed (ISO 8601, with
+# an offset, or a bare date meaning midnight in your time zone).
+TRANSACTION_TABLE_COLUMNS = (
+    Column("Tx ID", "tx_id", "text", width=14),
+    Column("Time", "time", "text", width=22),
+    Column("Type", "type", "text", width=10),
+    Column("Wallet", "wallet", "text", width=14),
+    Column("To Wallet", "to_wallet", "text", required=False, width=14),
+    Column("Sent Asset", "sent_asset", "text", required=False, width=12),
+    Column("Sent Quantity", "sent_quantity", "number", required=False, width=15),
+    Column("Received Asset", "received_asset", "text", required=False, width=15),
+    Column("Received Quantity", "received_quantity", "number", required=False, width=18),
+    Column("Fee Asset", "fee_asset", "text", required=False, width=11),
+    Column("Fee Quantity", "fee_quantity", "number", required=False, width=14),
+    Column("Value USD", "value_usd", "money", required=False, width=14),
+    Column("Fee USD", "fee_usd", "money", required=False, width=11),
+    Column("Lots", "lots", "text", required=False, width=14),
+    Column("Notes", "notes", "text", required=False, width=28),
 )
 
 PRICE_COLUMNS = (

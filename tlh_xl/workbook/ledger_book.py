@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from ..ledger.records import Ledger
+from ..ledger.transactions import Transaction
 from ..output_tables import REALIZED_COLUMNS, rows
-from .contract import LOTS, PROFILE_FIELDS, REALIZED
+from .contract import LOTS, PROFILE_FIELDS, REALIZED, TRANSACTIONS
 from .sheets import build_lots, build_realized
 from .template import template_path
 from .writer import save_atomic
 
-__all__ = ["lot_rows", "write_ledger_workbook"]
+__all__ = ["lot_rows", "read_workbook_transactions", "write_ledger_workbook"]
 
 
 def lot_rows(ledger: Ledger) -> list[dict[str, Any]]:
@@ -40,6 +41,48 @@ def lot_rows(ledger: Ledger) -> list[dict[str, Any]]:
         }
         for lot in table.records()
     ]
+
+
+def read_workbook_transactions(path: Path, time_zone: str) -> list[Transaction]:
+    """The Transactions table of a workbook (by name, on any sheet), each error naming
+    its cell (``Transactions!G7 Sent Quantity``). Formulas are read through their cached
+    values."""
+    from ..errors import WorkbookError
+    from .fill import load_workbook_safely
+
+    wb = load_workbook_safely(path, data_only=True)
+    for ws in wb.worksheets:
+        for table in ws.tables.values():
+            if table.name.casefold() == TRANSACTIONS.casefold():
+                return _table_transactions(ws, str(table.ref), time_zone)
+    raise WorkbookError(f"{path}: no table named {TRANSACTIONS} (tlh-xl's own columns)")
+
+
+def _table_transactions(ws: Any, ref: str, time_zone: str) -> list[Transaction]:
+    from openpyxl.utils import get_column_letter, range_boundaries
+
+    from ..ledger.own_format import parse_transaction_rows
+
+    min_col, min_row, max_col, max_row = range_boundaries(ref)
+    assert min_col is not None and min_row is not None
+    grid = [
+        [cell.value for cell in row]
+        for row in ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col)
+    ]
+    header, body = grid[0], grid[1:]
+
+    def place(i: int, column: str) -> str:
+        row = min_row + 1 + i
+        index = next((j for j, h in enumerate(header) if _same(h, column)), None)
+        if not column or index is None:
+            return f"{ws.title}!A{row}"
+        return f"{ws.title}!{get_column_letter(min_col + index)}{row} {column}"
+
+    return parse_transaction_rows([dict(zip(header, row)) for row in body], place, time_zone)
+
+
+def _same(header: object, column: str) -> bool:
+    return "".join(str(header or "").split()).casefold() == "".join(column.split()).casefold()
 
 
 def write_ledger_workbook(ledger: Ledger, year: int, path: Path) -> dict[str, Decimal]:

@@ -40,6 +40,7 @@ __all__ = [
     "excel_date",
     "excel_value",
     "harvest_table",
+    "lots_from_transactions",
     "plan_from_ranges",
     "positions_from_ranges",
     "positions_table",
@@ -166,6 +167,34 @@ def positions_from_ranges(lots: Any, prices: Any, as_of: Any) -> list[list[Any]]
     priced = parse_prices(price_pairs(price_grid))
     positions = value_positions(rules, parsed, priced, day, identical_groups(price_grid))
     return _table(POSITION_HEADERS, position_rows(positions))
+
+
+def lots_from_transactions(
+    values: Any, method: Any = None, as_of: Any = None, time_zone: Any = None
+) -> list[list[Any]]:
+    """The open lots, with the Lots table's headers, from a Transactions range (its
+    header row first, tlh-xl's own columns): the ledger as an Excel function."""
+    from ..ledger import LedgerSettings, build_ledger
+    from ..ledger.own_format import parse_transaction_rows
+    from .contract import LOT_COLUMNS
+    from .ledger_book import lot_rows
+
+    grid = _rows(values, "Transactions")
+    header, body = grid[0], grid[1:]
+    records = [dict(zip(header, row)) for row in body]
+    zone = str(time_zone).strip() if time_zone not in (None, "") else "UTC"
+    transactions = parse_transaction_rows(
+        records,
+        lambda i, column: f"Transactions row {i + 2} {column}",
+        zone,
+    )
+    day = excel_date(as_of, "as_of")
+    how = str(method).strip().lower() if method not in (None, "") else None
+    ledger = build_ledger(transactions, LedgerSettings(methods=how, time_zone=zone, through=day))
+    return _table(
+        [c.header for c in LOT_COLUMNS],
+        [[r.get(c.field) for c in LOT_COLUMNS] for r in lot_rows(ledger)],
+    )
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[list[Any]]:

@@ -48,6 +48,8 @@ from .contract import (
     REALIZED,
     SUMMARY,
     SUMMARY_FIELDS,
+    TRANSACTION_TABLE_COLUMNS,
+    TRANSACTIONS,
     Kind,
 )
 from .fast_rows import ATTRIBUTE as FAST_ROWS
@@ -62,6 +64,7 @@ __all__ = [
     "build_readme",
     "build_realized",
     "build_summary",
+    "build_transactions",
     "define_name",
     "set_text",
 ]
@@ -208,6 +211,9 @@ def build_readme(ws: Worksheet) -> None:
         "Give assets the same Identical Group (for example two S&P 500 funds) when a "
         "purchase of one should block a loss sale of the other under the wash-sale rule.",
         "4. Run: tlh-xl fill THIS-FILE.xlsx  (or the Fill button / TLH functions in Excel).",
+        "No lots yet? Put your exchange history on Transactions (or export it as CSV) and "
+        "run tlh-xl ledger THIS-FILE.xlsx -o NEW.xlsx: it works out the open lots per "
+        "wallet and this year's realized gains. =TLH_LOTS(Transactions[#All]) spills them.",
         "5. Harvest lists the sales that maximize your net benefit: lot, wallet, Tx ID, "
         "quantity, proceeds, basis, gain/loss, fees and when to buy back.",
         "6. Summary shows tax with and without harvesting, what is saved and what carries "
@@ -338,6 +344,18 @@ def build_prices(ws: Worksheet, rows: Sequence[dict[str, Any]] = ()) -> None:
     money.showErrorMessage = True
     ws.add_data_validation(money)
     money.add(f"B2:B{max(len(rows), 1) + 1000}")
+
+
+def build_transactions(ws: Worksheet, rows: Sequence[dict[str, Any]] = ()) -> None:
+    """The optional ledger: exchange history in tlh-xl's own columns, from which
+    ``tlh-xl ledger`` and ``TLH_LOTS`` work out the Lots."""
+    from ..ledger.transactions import TX_TYPES
+
+    _rows_table(ws, TRANSACTIONS, TRANSACTION_TABLE_COLUMNS, rows)
+    types = DataValidation(type="list", formula1='"' + ",".join(TX_TYPES) + '"', allow_blank=True)
+    types.showErrorMessage = True
+    ws.add_data_validation(types)
+    types.add(f"C2:C{max(len(rows), 1) + 1000}")
 
 
 # --- output sheets -----------------------------------------------------------------------
@@ -537,6 +555,11 @@ FUNCTION_EXAMPLES: tuple[tuple[str, str, str], ...] = (
         "Spills the Positions table.",
     ),
     (
+        "TLH_LOTS",
+        '=TLH_LOTS(Transactions[#All], "fifo", AsOfDate)',
+        "Spills the open lots per wallet worked out from the Transactions table.",
+    ),
+    (
         "TLH_SUGGEST",
         "=TLH_SUGGEST(Lots[#All], Prices[#All], Profile!A4:B20)",
         "Spills the harvest plan with the Harvest table's headers.",
@@ -583,6 +606,7 @@ def new_workbook() -> Workbook:
     )
     build_lots(wb.create_sheet(LOTS))
     build_prices(wb.create_sheet(PRICES))
+    build_transactions(wb.create_sheet(TRANSACTIONS))
     build_positions(wb.create_sheet(POSITIONS))
     build_harvest(wb.create_sheet(HARVEST))
     build_summary(wb.create_sheet(SUMMARY), wb)
