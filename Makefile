@@ -16,6 +16,8 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/tlh-xl demo
+	@echo
+	$(BIN)/tlh-xl demo --ledger -o tlh-xl-ledger-demo.xlsx
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -205,6 +205,12 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="where to write the filled sample (default: tlh-xl-demo.xlsx)",
     )
+    demo.add_argument(
+        "--ledger",
+        action="store_true",
+        help="start from the sample's transactions instead: the ledger builds the lots "
+        "and the year's realized gains, then the plan is made from them",
+    )
     demo.set_defaults(func=cmd_demo)
     return parser
 

@@ -54,14 +54,15 @@ def print_plan(plan: Any, rules: Rules, top: int = 10) -> None:
     else:
         shown = sales[:top]
         print(f"\nTop {len(shown)} of {len(sales)} suggested sales (by loss)")
+        lot = min(24, max(6, *(len(x.lot_id) + 2 for x in shown)))  # IDs from a ledger are long
         print(
-            f"  {'Lot':<6}{'Asset':<18}{'Wallet':<12}{'Quantity':>16}{'Gain/Loss':>15}  "
+            f"  {'Lot':<{lot}}{'Asset':<18}{'Wallet':<12}{'Quantity':>16}{'Gain/Loss':>15}  "
             f"{'Term':<11}Rebuy on"
         )
         for x in shown:
             qty = f"{x.sell_quantity.normalize():f}"
             print(
-                f"  {x.lot_id:<6}{x.asset[:17]:<18}{x.wallet[:11]:<12}{qty:>16}"
+                f"  {x.lot_id[: lot - 1]:<{lot}}{x.asset[:17]:<18}{x.wallet[:11]:<12}{qty:>16}"
                 f"{money(x.gain_loss):>15}  {term_label(x.term):<11}{x.rebuy_on or 'no rebuy'}"
             )
     print(f"\nRules: {rules.describe()} ({rules.path})")
@@ -124,6 +125,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from ..workbook.sample import build_sample_workbook
 
     output = Path(args.output)
+    if args.ledger:
+        return _demo_ledger(args, output)
     with tempfile.TemporaryDirectory() as tmp:
         sample = Path(tmp) / "tlh-sample.xlsx"
         build_sample_workbook(sample)
@@ -132,4 +135,44 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print("NFTs, a spot bitcoin ETF), married filing jointly, tax year 2026, sale on 2026-12-01.\n")
     print_plan(result.plan, result.rules)
     print(f"Wrote {result.output}: open it in Excel or LibreOffice (Harvest and Summary sheets).")
+    return 0
+
+
+def _demo_ledger(args: argparse.Namespace, output: Any) -> int:
+    """The ledger, then the plan: the bundled sample transactions (three wallets, a
+    transfer with a network fee, staking income, a trade) become the open lots and 2026's
+    realized gains, and the plan is made from them with the sample's profile and prices."""
+    import tempfile
+    from decimal import Decimal
+    from pathlib import Path
+
+    from ..ledger import LedgerSettings, build_ledger
+    from ..ledger.own_format import read_transactions_csv
+    from ..workbook.fill import fill_workbook
+    from ..workbook.ledger_book import write_ledger_workbook
+    from ..workbook.sample import SAMPLES, apply_sample_profile_and_prices
+
+    source = SAMPLES / "sample_transactions.csv"
+    zone = "America/New_York"
+    ledger = build_ledger(
+        read_transactions_csv(source, zone), LedgerSettings(time_zone=zone, wallets=("Ledger",))
+    )
+    totals = ledger.realized_totals(2026)
+    print(f"Sample ledger: {source.name}, 9 transactions across Coinbase, Kraken and Ledger")
+    print(f"(a New Yorker's; per wallet from 2025, FIFO). Open lots: {len(ledger.lots)}.")
+    income = sum((e.value_usd for e in ledger.income_in(2026)), Decimal(0))
+    print(
+        f"  Realized in 2026: short-term {money(totals['short'])}, long-term "
+        f"{money(totals['long'])}; staking income {money(income)}\n"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        book = Path(tmp) / "ledger-sample.xlsx"
+        write_ledger_workbook(ledger, 2026, book)
+        apply_sample_profile_and_prices(book)
+        result = fill_workbook(book, output, rules_dir=args.rules_dir, on_rules=warn_projected)
+    print_plan(result.plan, result.rules)
+    print(
+        f"Wrote {result.output}: Lots and Realized come from the ledger. The staking income "
+        "is ordinary income: add it to OrdinaryIncome on your own Profile."
+    )
     return 0

@@ -20,7 +20,7 @@ from .sheets import build_lots, build_prices
 from .template import template_path
 from .writer import save_atomic
 
-__all__ = ["SAMPLES", "build_sample_workbook"]
+__all__ = ["SAMPLES", "apply_sample_profile_and_prices", "build_sample_workbook"]
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
@@ -57,4 +57,25 @@ def build_sample_workbook(path: Path) -> None:
         index = wb.sheetnames.index(title)
         wb.remove(wb[title])
         builder(wb.create_sheet(title, index), _rows(csv_name, columns))
+    save_atomic(wb, path)
+
+
+# Set from the ledger's own figures in a ledger-made workbook, not from the sample profile.
+_FROM_LEDGER = ("TaxYear", "RealizedShortTerm", "RealizedLongTerm", "RealizedCollectibles")
+
+
+def apply_sample_profile_and_prices(path: Path) -> None:
+    """The sample's profile (but the realized figures, which the ledger set) and prices,
+    into the workbook at ``path`` (``tlh-xl demo --ledger``)."""
+    wb = openpyxl.load_workbook(path)
+    with (SAMPLES / "sample_profile.csv").open(newline="", encoding="utf-8") as handle:
+        profile = {r["Name"]: r["Value"] for r in csv.DictReader(handle)}
+    for f in PROFILE_FIELDS:
+        if f.name in _FROM_LEDGER or f.name not in profile:
+            continue
+        ((sheet, coord),) = wb.defined_names[f.name].destinations
+        wb[sheet][coord.replace("$", "")].value = _typed(profile[f.name], f.kind)
+    index = wb.sheetnames.index(PRICES)
+    wb.remove(wb[PRICES])
+    build_prices(wb.create_sheet(PRICES, index), _rows("sample_prices.csv", PRICE_COLUMNS))
     save_atomic(wb, path)
