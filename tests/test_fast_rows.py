@@ -469,3 +469,61 @@ def test_libreoffice_reads_the_1904_dates_as_the_plans(
         got = [calculated.cell(row=r, column=c).value or None for c in (1, 2, 3)]
         expected = [number(sale.acquired), number(sale.sell_date), number(sale.rebuy_on)]
         assert got == expected, sale.lot_id
+
+
+# --- the column-wise writer writes what the cell writer writes ------------------------------
+
+AWKWARD_CELLS: tuple[Any, ...] = (
+    None,
+    "",
+    "ok",
+    "L07",
+    " leading",
+    "trailing ",
+    "two words",
+    "x & <y>",
+    ONE_PLUS_ONE,
+    "é",
+    "tab\there",
+    "bell\x07",
+    "\x01",
+    Decimal("12.50"),
+    Decimal("-0"),
+    Decimal("1E+3"),
+    Decimal("0.0000001"),
+    Decimal("NaN"),
+    dt.date(1900, 1, 1),
+    dt.date(1900, 2, 28),
+    dt.date(1900, 3, 1),
+    dt.date(2026, 12, 1),
+    dt.datetime(2026, 12, 1, 13, 30),
+    0,
+    -25,
+    12_345_678_901_234_567,
+    True,
+    False,
+    1.5,
+    float("nan"),
+)
+
+
+@pytest.mark.parametrize("epoch", [CALENDAR_WINDOWS_1900, CALENDAR_MAC_1904], ids=["1900", "1904"])
+def test_columns_are_written_as_the_cell_writer_writes_them(epoch: dt.datetime) -> None:
+    """Each column of one type (the quick ways) or of mixed types (cell by cell), in every
+    date system: the XML is the general cell writer's, row for row."""
+    import random
+
+    rnd = random.Random(14)
+    kinds = [str, Decimal, dt.date, int, None]
+    cell = fast_rows._cell_writer(epoch)
+    for _ in range(400):
+        columns = []
+        for _ in range(3):
+            kind = rnd.choice(kinds)
+            pool = [v for v in AWKWARD_CELLS if kind is None or type(v) is kind] or [None]
+            columns.append(pool)
+        rows = [tuple(rnd.choice(pool) for pool in columns) for _ in range(rnd.randint(1, 12))]
+        styles = ["0", "5", "12"]
+        assert fast_rows._rows_xml(rows, styles, epoch) == fast_rows._rows_xml_by_row(
+            rows, styles, cell
+        ), rows

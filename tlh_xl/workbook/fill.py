@@ -1,8 +1,16 @@
-"""``tlh-xl fill``: read a workbook, plan, write Positions/Harvest/Summary, save atomically."""
+"""``tlh-xl fill``: read a workbook, plan, write Positions/Harvest/Summary, save atomically.
+
+The workbook is read the fast way when it can be (``fast_read.open_fast``: the big sheets'
+cells kept from openpyxl, read by calamine and carried to the output verbatim; see
+``package``), and otherwise, or when a check on the way fails, the plain way: openpyxl
+loads and saves everything. Both give the same plan and the same output.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import logging
 import os
 import sys
 import zipfile
@@ -15,12 +23,16 @@ from ..app import PlanInputs, run_plan
 from ..errors import WorkbookError
 from ..harvest.plan import HarvestPlan
 from ..rulebook import Rules
-from .reader import read_inputs
+from .fast_read import NeedsFullLoad, open_fast
+from .package import Carry, CarryFailed, refused
+from .reader import Inputs, read_inputs
 from .writer import save_atomic, write_plan
 
 __all__ = ["FillResult", "default_output", "fill_workbook", "load_workbook_safely"]
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -35,18 +47,26 @@ def default_output(path: Path) -> Path:
     return path.with_name(f"{path.stem}-harvest{path.suffix}")
 
 
-def load_workbook_safely(path: Path, data_only: bool = False) -> Any:
-    import openpyxl
-
+def load_workbook_safely(path: Path, data_only: bool = False, data: bytes | None = None) -> Any:
+    """The workbook at ``path`` (or its bytes ``data``, already read) loaded by openpyxl, or
+    a ``WorkbookError`` naming the file and the problem."""
+    if data is not None:
+        return _load(path, io.BytesIO(data), data_only)
     if not path.exists():
         raise WorkbookError(f"{path}: no such file")
     if path.is_dir():
         raise WorkbookError(f"{path}: is a folder, not a workbook")
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise WorkbookError(f"{path}: not an Excel workbook (expected .xlsx or .xlsm)")
+    return _load(path, path, data_only)
+
+
+def _load(path: Path, source: Path | io.BytesIO, data_only: bool) -> Any:
+    import openpyxl
+
     try:
         return openpyxl.load_workbook(
-            path, keep_vba=path.suffix.lower() == ".xlsm", data_only=data_only
+            source, keep_vba=path.suffix.lower() == ".xlsm", data_only=data_only
         )
     except zipfile.BadZipFile:
         raise WorkbookError(
@@ -59,10 +79,7 @@ def load_workbook_safely(path: Path, data_only: bool = False) -> Any:
             chain.append(link)
             link = link.__cause__ or link.__context__
         if any("defusedxml" in type(e).__module__ for e in chain):
-            raise WorkbookError(
-                f"{path}: refused: the workbook's XML declares entities or a DTD "
-                "(a known XML attack); re-save it from Excel"
-            ) from None
+            raise refused(path) from None
         first_line = " ".join(str(exc).split("\n")[0].split())
         raise WorkbookError(
             f"{path}: cannot be read as a workbook ({type(exc).__name__}: {first_line})"
@@ -122,16 +139,7 @@ def fill_workbook(
     bar = _Progress(sys.stdout.isatty() if progress is None else progress)
 
     bar.step(0, 4, "reading workbook")
-    wb = load_workbook_safely(source)
-    cached_book: list[Any] = []
-
-    def cached(sheet: str, coord: str) -> Any:
-        # Formula cells: read the value Excel last calculated, from a second, values-only load.
-        if not cached_book:
-            cached_book.append(load_workbook_safely(source, data_only=True))
-        return cached_book[0][sheet][coord].value
-
-    inputs = read_inputs(wb, cached, lots_csv, prices_csv)
+    wb, inputs, carry, data = _read_workbook(source, lots_csv, prices_csv)
     profile = inputs.profile
     overridden: dict[str, str] = {}  # a value given on the command line is blamed there
     if as_of is not None:
@@ -155,6 +163,36 @@ def fill_workbook(
     bar.step(2, 4, "writing sheets")
     write_plan(wb, plan)
     bar.step(3, 4, f"saving {target.name}")
-    save_atomic(wb, target)
+    try:
+        save_atomic(wb, target, carry)
+    except CarryFailed as exc:
+        log.info("%s: saving the workbook the plain way (%s)", source.name, exc)
+        wb = load_workbook_safely(source, data=data)
+        write_plan(wb, plan)
+        save_atomic(wb, target)
     bar.step(4, 4, "done")
     return FillResult(plan, rules, target)
+
+
+def _read_workbook(
+    source: Path, lots_csv: Path | None, prices_csv: Path | None
+) -> tuple[Any, Inputs, Carry | None, bytes | None]:
+    """The loaded workbook, its inputs, what to carry to the output, and the file's bytes
+    (None when openpyxl read the file itself)."""
+    book = open_fast(source)  # refuses a workbook that declares entities
+    data = book.source.data if book is not None else None
+    if book is not None:
+        try:
+            return book.wb, book.read_inputs(lots_csv, prices_csv), book.carry, data
+        except NeedsFullLoad as exc:
+            log.info("%s: reading the workbook the plain way (%s)", source.name, exc)
+    wb = load_workbook_safely(source, data=data)
+    values_only: list[Any] = []
+
+    def cached(sheet: str, coord: str) -> Any:
+        # Formula cells: read the value Excel last calculated, from a second, values-only load.
+        if not values_only:
+            values_only.append(load_workbook_safely(source, data_only=True, data=data))
+        return values_only[0][sheet][coord].value
+
+    return wb, read_inputs(wb, cached, lots_csv, prices_csv), None, data

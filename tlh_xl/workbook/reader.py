@@ -39,12 +39,18 @@ from .contract import (
 )
 
 __all__ = [
+    "Cached",
     "Grid",
     "Inputs",
+    "TableReader",
+    "convert_value",
+    "find_table",
     "grid_from_rows",
     "identical_groups",
+    "map_headers",
     "price_pairs",
     "read_csv_grid",
+    "read_grid",
     "read_inputs",
 ]
 
@@ -93,7 +99,7 @@ class Inputs:
         return self.profile_cells.get(field, f"Profile {field}")
 
 
-def _find_table(wb: Workbook, name: str) -> tuple[Worksheet, str] | None:
+def find_table(wb: Workbook, name: str) -> tuple[Worksheet, str] | None:
     for ws in wb.worksheets:
         for table in ws.tables.values():
             if str(table.name).casefold() == name.casefold():
@@ -103,7 +109,7 @@ def _find_table(wb: Workbook, name: str) -> tuple[Worksheet, str] | None:
 
 def _header_range(wb: Workbook, name: str) -> tuple[Any, int, int, int, int]:
     """(sheet, min_col, header_row, max_col, max_row) of a table or plain range."""
-    found = _find_table(wb, name)
+    found = find_table(wb, name)
     if found is not None:
         ws, ref = found
         min_col, min_row, max_col, max_row = range_boundaries(ref)
@@ -119,7 +125,7 @@ def _header_range(wb: Workbook, name: str) -> tuple[Any, int, int, int, int]:
     raise WorkbookError(f"{ws.title}!A1: the {name} sheet is empty (expected a header row)")
 
 
-def _convert(value: Any, column: Column, epoch: dt.datetime = WINDOWS_EPOCH) -> Any:
+def convert_value(value: Any, column: Column, epoch: dt.datetime = WINDOWS_EPOCH) -> Any:
     """A cell's value for the engine; a number in a date column is an Excel serial date
     in the workbook's date system (``wb.epoch``: 1900, or 1904 for ``date1904`` books;
     CSV files and xlwings ranges have none and use 1900)."""
@@ -139,7 +145,7 @@ def _convert(value: Any, column: Column, epoch: dt.datetime = WINDOWS_EPOCH) -> 
     return value
 
 
-def _map_headers(names: Sequence[Any], columns: Sequence[Column], where: str) -> dict[str, int]:
+def map_headers(names: Sequence[Any], columns: Sequence[Column], where: str) -> dict[str, int]:
     """field → index into the row, for every column found; missing required ones fail."""
     wanted = {normalize_header(c.header): c for c in columns}
     index: dict[str, int] = {}
@@ -166,7 +172,7 @@ def read_grid(wb: Workbook, name: str, columns: Sequence[Column], cached: Cached
         f"{ws.title}!{get_column_letter(min_col)}{header_row}:"
         f"{get_column_letter(max_col)}{header_row}"
     )
-    index = _map_headers(names, columns, where)
+    index = map_headers(names, columns, where)
     by_field = {c.field: c for c in columns}
     records: list[dict[str, Any]] = []
     places: list[dict[str, str]] = []
@@ -184,12 +190,16 @@ def read_grid(wb: Workbook, name: str, columns: Sequence[Column], cached: Cached
                 isinstance(value, str) and value.startswith("=") and cell.data_type != "s"
             ):
                 value = cached(ws.title, cell.coordinate)
-            record[field] = _convert(value, by_field[field], wb.epoch)
+            record[field] = convert_value(value, by_field[field], wb.epoch)
             place[field] = f"{ws.title}!{cell.coordinate}"
         records.append(record)
         places.append(place)
     headers = {field: str(names[i]).strip() for field, i in index.items()}
     return Grid(ws.title, records, places, headers)
+
+
+# Reads one table or plain range of a workbook into a Grid: read_grid, or fast_read's.
+TableReader = Callable[[Workbook, str, Sequence[Column], Cached], Grid]
 
 
 def grid_from_rows(
@@ -209,7 +219,7 @@ def grid_from_rows(
     if not rows:
         raise WorkbookError(f"{name}: empty (expected a header row)")
     where = place or (lambda i: f"{name} row {i + 2}")
-    index = _map_headers(list(rows[0]), columns, f"{name} header row")
+    index = map_headers(list(rows[0]), columns, f"{name} header row")
     by_field = {c.field: c for c in columns}
     letters: dict[str, str] = {}
     if origin is not None:
@@ -220,7 +230,8 @@ def grid_from_rows(
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
             continue
         record = {
-            f: _convert(row[j] if j < len(row) else None, by_field[f]) for f, j in index.items()
+            f: convert_value(row[j] if j < len(row) else None, by_field[f])
+            for f, j in index.items()
         }
         records.append(record)
         if origin is not None:
@@ -291,16 +302,20 @@ def read_inputs(
     cached: Cached,
     lots_csv: Path | None = None,
     prices_csv: Path | None = None,
+    read_table: TableReader = read_grid,
 ) -> Inputs:
+    """The Profile, then Lots and Prices (from the CSV files when given), in that order, so
+    that every way in names the same first error. ``read_table`` reads one table or range
+    (``fast_read`` gives one that reads big sheets with calamine)."""
     profile, cells = _profile(wb, cached)
     lots = (
         read_csv_grid(lots_csv, LOT_COLUMNS)
         if lots_csv
-        else read_grid(wb, LOTS, LOT_COLUMNS, cached)
+        else read_table(wb, LOTS, LOT_COLUMNS, cached)
     )
     prices = (
         read_csv_grid(prices_csv, PRICE_COLUMNS)
         if prices_csv
-        else read_grid(wb, PRICES, PRICE_COLUMNS, cached)
+        else read_table(wb, PRICES, PRICE_COLUMNS, cached)
     )
     return Inputs(profile, cells, lots, prices)

@@ -1,9 +1,10 @@
 """Writing the plan into a workbook: only Positions, Harvest and Summary are rebuilt.
 
 Everything else in the workbook (other sheets, formulas, styles, defined names, data
-validation, charts, a VBA project) is left as openpyxl loaded it. The file is written to a
-temporary file beside the target and renamed into place, so a failure never leaves a
-half-written workbook.
+validation, charts, a VBA project) is left as openpyxl loaded it, and the cells of the big
+sheets ``tlh-xl fill`` kept from openpyxl are written back as the source had them
+(``package.Carry``). The file is written to a temporary file beside the target and renamed
+into place, so a failure never leaves a half-written workbook.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from openpyxl.workbook.workbook import Workbook
 from ..harvest.plan import HarvestPlan
 from .contract import HARVEST, POSITIONS, SUMMARY
 from .fast_rows import save_with_fast_rows
+from .package import Carry
 from .sheets import build_harvest, build_positions, build_summary
 from .tables import asset_totals, position_rows, sale_rows, summary_values
 
@@ -55,14 +57,16 @@ def _mode_for(target: Path) -> int:
     return 0o666 & ~umask
 
 
-def save_atomic(wb: Workbook, target: Path) -> None:
+def save_atomic(wb: Workbook, target: Path, carry: Carry | None = None) -> None:
+    """Save ``wb`` to ``target`` through a temporary file; ``carry`` puts back the cells of
+    sheets loaded without them (``package.CarryFailed`` if that cannot be done)."""
     target = Path(target)
     mode = _mode_for(target)
     fd, tmp_name = tempfile.mkstemp(prefix=".~tlh-", suffix=target.suffix, dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        save_with_fast_rows(wb, tmp)
+        save_with_fast_rows(wb, tmp, carry)
         os.chmod(tmp, mode)  # mkstemp makes 0600 files
         os.replace(tmp, target)
     except BaseException:
