@@ -18,7 +18,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tlh_xl import FILING_STATUSES, load_rules
-from tlh_xl.tax import Bends, CombinedTax, FederalTax, Owed, TaxInputs, TaxSystem, net_results
+from tlh_xl.tax import (
+    NOT_APPLICABLE,
+    Bends,
+    CombinedTax,
+    FederalTax,
+    Owed,
+    StateTax,
+    TaxInputs,
+    TaxSystem,
+    net_results,
+)
 
 RULES = {year: load_rules(year) for year in (2024, 2025, 2026)}
 FEDERAL = {year: FederalTax(rules) for year, rules in RULES.items()}
@@ -222,3 +232,186 @@ def test_the_checker_finds_a_dropped_loss_limit() -> None:
         ("branch 1", Decimal(-180)),
         ("carryforward", Decimal(-1_500)),
     }
+
+
+# --- State systems ----------------------------------------------------------------------
+#
+# A state's phase-out steps are jumps, which no linear branch can make: a state gives a
+# branch for each side of a step, and a branch may stop applying (``NOT_APPLICABLE``) on
+# a listed line (tlh_xl/tax/system.py, "A tax that jumps"). So the check is: on each
+# piece between cuts, a branch applies nowhere inside it, or it applies at both ends and
+# every probe and lies on its chord; the carryforward always lies on its chord.
+
+STATES = ("us-ca", "us-pa", "us-il")
+STATE_YEARS = (2025, 2026)
+STATE_RULES = {(s, y): load_rules(y, s) for s in STATES for y in STATE_YEARS}
+STATE_TAX = {key: StateTax(rules, RULES[key[1]]) for key, rules in STATE_RULES.items()}
+
+
+def _off(value: Decimal) -> bool:
+    return value >= NOT_APPLICABLE
+
+
+def exact_cuts(
+    bends: Bends, start: tuple[Decimal, Decimal], d: tuple[int, int]
+) -> dict[Decimal, tuple[Decimal, Decimal]]:
+    """``cuts``, each with its point exactly on the bend line it crosses. A state's tax
+    jumps on some lines, so a point a rounding error off its line (t = k / 3 along
+    (2, 1)) would be on the wrong side of the step."""
+    a0, b0 = start
+    da, db = d
+    out: dict[Decimal, tuple[Decimal, Decimal]] = {}
+    if da:
+        out |= {(k - a0) / da: (k, b0 + db * (k - a0) / da) for k in bends.short}
+    if db:
+        out |= {(k - b0) / db: (a0 + da * (k - b0) / db, k) for k in bends.long}
+    if da + db:
+        for k in bends.total:
+            t = (k - a0 - b0) / (da + db)
+            a = a0 + da * t
+            out[t] = (a, k - a)
+    return out
+
+
+def state_kinks(
+    system: TaxSystem,
+    x: TaxInputs,
+    d: tuple[int, int],
+    span: Decimal,
+    bends: Bends | None = None,
+) -> list[Kink]:
+    """As ``kinks``, for a system whose branches may stop applying on a listed line."""
+    start = net_results(x)
+    listed = system.bends(x) if bends is None else bends
+    on_lines = {t: p for t, p in exact_cuts(listed, start, d).items() if -span < t < span}
+    ts = [-span, *sorted(on_lines), span]
+
+    def point(t: Decimal) -> tuple[Decimal, Decimal]:
+        return on_lines.get(t) or (start[0] + d[0] * t, start[1] + d[1] * t)
+
+    def owed(t: Decimal) -> Owed:
+        return system.owed(at(x, *point(t)))
+
+    found: list[Kink] = []
+    ends = [owed(t) for t in ts]
+    for (t0, t1), (v0, v1) in zip(pairwise(ts), pairwise(ends)):
+        inside = [(w, t0 + (t1 - t0) * w) for w in PROBES]
+        probed = [(w, t, owed(t)) for w, t in inside]
+        for i in range(len(v0.branches)):
+            here = [v.branches[i] for _, _, v in probed]
+            if all(map(_off, here)):
+                continue  # the branch does not apply on this piece
+            left, right = v0.branches[i], v1.branches[i]
+            for (w, t, _), value in zip(probed, here):
+                off = value - (left + (right - left) * w)
+                if _off(value) or _off(left) or _off(right) or abs(off) > TOLERANCE:
+                    found.append(Kink(t, *point(t), f"branch {i}", off))
+        for w, t, v in probed:
+            off = v.carryforward - (v0.carryforward + (v1.carryforward - v0.carryforward) * w)
+            if abs(off) > TOLERANCE:
+                found.append(Kink(t, *point(t), "carryforward", off))
+    return found
+
+
+# Ordinary income near where the states step: CA's exemption credit phase-out (from
+# 252,203 single and 504,411 joint federal AGI, $2,500 steps) and IL's cliff (250,000;
+# 500,000 joint), with enough spread to cross several steps.
+near_steps = st.sampled_from([Decimal(240_000), Decimal(255_000), Decimal(495_000)])
+
+
+@st.composite
+def state_profiles(draw):
+    """A state, a year and a profile; half of them placed near the states' steps."""
+    key = draw(st.sampled_from(sorted(STATE_TAX)))
+    _, x = draw(profiles())
+    if draw(st.booleans()):
+        income = draw(near_steps) + draw(cents(0, 70_000))
+        x = replace(x, ordinary_income=income, qualified_dividends=ZERO)
+    return key, x
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(state_profiles(), st.sampled_from(DIRECTIONS), st.sampled_from([60_000, 1_500_000]))
+def test_a_state_tax_is_linear_between_its_listed_bends(case, direction, span) -> None:
+    key, x = case
+    assert state_kinks(STATE_TAX[key], x, direction, Decimal(span)) == []
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(state_profiles(), st.sampled_from(DIRECTIONS))
+def test_federal_plus_a_state_is_linear_between_the_listed_bends(case, direction) -> None:
+    key, x = case
+    both = CombinedTax(FEDERAL[key[1]], STATE_TAX[key])
+    assert state_kinks(both, x, direction, Decimal(400_000)) == []
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(state_profiles())
+def test_the_least_branch_is_the_states_tax(case) -> None:
+    """Everywhere, steps included, the least branch is the return's own tax."""
+    key, x = case
+    system = STATE_TAX[key]
+    exact = system.evaluate(x)
+    owed = system.owed(x)
+    assert owed.tax == exact.total
+    assert all(b == exact.total or b > exact.total for b in owed.branches)
+
+
+def test_on_a_step_the_tax_is_the_lower_side() -> None:
+    """IL, single, 2025: at federal AGI of exactly 250,000 the exemption is allowed; a
+    cent more and it is gone (IL-1040 Step 4, Income Exceptions: "greater than")."""
+    il = STATE_TAX[("us-il", 2025)]
+    at_limit = TaxInputs("single", Decimal(240_000), st_gain=Decimal(10_000))
+    over = replace(at_limit, st_gain=Decimal("10000.01"))
+    assert il.owed(at_limit).tax == Decimal("0.0495") * (250_000 - 2_850)  # 12,233.925
+    assert il.owed(over).tax == Decimal("0.0495") * Decimal("250000.01")  # 12,375.0004950
+    assert il.owed(at_limit).branches[1] == il.owed(over).tax - Decimal("0.0495") * Decimal("0.01")
+
+
+def test_the_checker_finds_a_dropped_state_bend() -> None:
+    """CA, single, 2025: 60,000 of wages and 20,000 of short-term gain, along a from
+    −20,000 to 60,000. California taxable income is 60,000 − 5,706 + max(a, −3,000), so
+    the lines inside are a = −3,000 (the loss limit), a = 0 (the carryover starts),
+    a = 3,248 (taxable income reaches 57,542, 8%) and a = 18,430 (72,724, 9.3%). Without
+    the last, the piece from 3,248 to the end bends inside. At its middle, a = 31,624,
+    the tax is 98.683 below its chord: 0.08 × 15,182 + 0.093 × 13,194 = 2,441.602 on the
+    way, against half of 0.08 × 15,182 + 0.093 × 41,570 = 5,080.57."""
+    ca = STATE_TAX[("us-ca", 2025)]
+    x = TaxInputs("single", Decimal(60_000), st_gain=Decimal(20_000))
+    full = ca.bends(x)
+    bracket = Decimal(72_724 + 5_706 - 60_000)
+    inside = sorted(k for k in full.total if -20_000 < k < 60_000)
+    assert inside == [-3_000, 0, 3_248, 18_430]
+    assert state_kinks(ca, x, (1, 0), Decimal(40_000)) == []
+    dropped = replace(full, total=full.total - {bracket})
+    found = state_kinks(ca, x, (1, 0), Decimal(40_000), bends=dropped)
+    assert found and {k.what for k in found} == {"branch 0"}
+    assert {k.off for k in found if k.a == 31_624} == {Decimal("-98.683")}
+
+
+def test_the_checker_finds_a_dropped_step() -> None:
+    """CA, single, 2025: the first step of the exemption credit's phase-out is where
+    federal AGI passes 252,203. Without that line a piece holds both sides of the step,
+    and the branch that applies on one side stops applying inside it."""
+    ca = STATE_TAX[("us-ca", 2025)]
+    x = TaxInputs("single", Decimal(240_000), st_gain=Decimal(20_000))
+    full = ca.bends(x)
+    step = Decimal(252_203 - 240_000)  # a + b where federal AGI reaches the step
+    assert step in full.total
+    assert state_kinks(ca, x, (1, 0), Decimal(30_000)) == []
+    dropped = replace(full, total=full.total - {step})
+    assert state_kinks(ca, x, (1, 0), Decimal(30_000), bends=dropped)
+
+
+def test_the_checker_finds_a_dropped_pa_floor() -> None:
+    """PA, 2025: a net loss counts as zero, with no carryover in. With a 5,000 federal
+    short-term carryforward, the class reaches zero at a + b = −5,000, not at 0."""
+    pa = STATE_TAX[("us-pa", 2025)]
+    x = TaxInputs("married_joint", Decimal(80_000), st_gain=Decimal(2_000))
+    x = replace(x, st_carryforward=Decimal(5_000))
+    full = pa.bends(x)
+    assert Decimal(-5_000) in full.total
+    assert state_kinks(pa, x, (1, 0), Decimal(20_000)) == []
+    dropped = replace(full, total=full.total - {Decimal(-5_000)})
+    found = state_kinks(pa, x, (1, 0), Decimal(20_000), bends=dropped)
+    assert found and {k.what for k in found} == {"branch 0"}

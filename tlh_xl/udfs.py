@@ -1,4 +1,4 @@
-"""Excel functions: =TLH_SUGGEST(Lots[#All], Prices[#All], Profile!A4:B20) and friends.
+"""Excel functions: =TLH_SUGGEST(Lots[#All], Prices[#All], Profile!A4:B21) and friends.
 
 One module for every xlwings runtime:
 
@@ -152,6 +152,7 @@ def TLH_DAYS_TO_LONG(acquired: Any, as_of: Any = None) -> Any:
 @arg("st_gain", doc="Net short-term gain (negative for a loss); blank means 0.")
 @arg("lt_gain", doc="Net long-term gain (negative for a loss); blank means 0.")
 @arg("deduction", doc="Itemized deduction; blank means the standard deduction.")
+@arg("state", doc="State of residence, e.g. CA; blank means federal tax only.")
 def TLH_TAX(
     year: Any,
     filing_status: Any,
@@ -159,22 +160,34 @@ def TLH_TAX(
     st_gain: Any = None,
     lt_gain: Any = None,
     deduction: Any = None,
+    state: Any = None,
 ) -> Any:
     """Federal tax for the year: regular income tax plus the 3.8% net investment income
-    tax, from the exact rate schedules and the capital-gain worksheets."""
+    tax, from the exact rate schedules and the capital-gain worksheets; with a state,
+    plus that state's income tax (its own standard deduction)."""
 
     def compute() -> float:
+        from .harvest.inputs import parse_state
         from .tax import compute_tax
 
-        result = compute_tax(
-            _rules(year),
+        rules = _rules(year)
+        amounts = dict(
             filing_status=filing_status,
             ordinary_income=_number(ordinary_income),
             st_gain=_number(st_gain),
             lt_gain=_number(lt_gain),
-            deduction=None if deduction in (None, "") else deduction,
         )
-        return float(result.total_tax)
+        result = compute_tax(
+            rules, deduction=None if deduction in (None, "") else deduction, **amounts
+        )
+        code = parse_state(state, "state")
+        if code is None:
+            return float(result.total_tax)
+        from .rulebook.store import load_state_rules
+        from .tax import compute_state_tax
+
+        state_rules = load_state_rules(code, rules.year, beside=rules)
+        return float(result.total_tax + compute_state_tax(state_rules, rules, **amounts).total_tax)
 
     return _safe(compute)
 

@@ -59,7 +59,7 @@ def test_meta_names_every_function_under_the_tlh_namespace() -> None:
     suggest = [p["name"] for p in names["TLH_SUGGEST"]["parameters"]]
     assert suggest == ["lots", "prices", "profile"]
     optional = {p["name"] for p in names["TLH_TAX"]["parameters"] if p.get("optional")}
-    assert optional == {"st_gain", "lt_gain", "deduction"}
+    assert optional == {"st_gain", "lt_gain", "deduction", "state"}
 
 
 def test_scalar_functions_with_serial_dates() -> None:
@@ -75,6 +75,10 @@ def test_scalar_functions_with_serial_dates() -> None:
         "TLH_TAX", 2025.0, "Married filing jointly", 1_000_000.0, None, 600_000.0, None
     ) == [[425207.5]]
     assert call("TLH_LOSS_LIMIT", 2025.0, "mfs") == [[1500.0]]
+    # Federal 74,674.75 + California 26,597.98 (tlh-xl tax --state CA, the same inputs).
+    assert call("TLH_TAX", 2025.0, "Single", 300_000.0, -20_000.0, 50_000.0, None, "CA") == [
+        [101272.73]
+    ]
     assert call("TLH_RULE", 2025.0, "standard_deduction.amount", "single") == [[15750.0]]
     ((msg,),) = call("TLH_RULE", 2025.0, "standard_deduction.amount", None)
     assert msg == "TLH: rule key 'standard_deduction.amount': differs by filing status; give one"

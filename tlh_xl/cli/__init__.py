@@ -45,8 +45,9 @@ def _build_parser() -> argparse.ArgumentParser:
     tax = sub.add_parser(
         "tax",
         parents=[rules_dir],
-        help="one-off federal tax computation",
-        description="Federal regular income tax plus NIIT for one year and filing status.",
+        help="one-off tax computation (federal, and a state's with --state)",
+        description="Federal regular income tax plus NIIT for one year and filing status; "
+        "with --state, plus that state's income tax.",
     )
     tax.add_argument("--year", type=int, required=True, help="tax year, e.g. 2025")
     tax.add_argument(
@@ -87,6 +88,13 @@ def _build_parser() -> argparse.ArgumentParser:
         default="0",
         metavar="AMOUNT",
         help="long-term capital loss carried over from last year (a positive amount)",
+    )
+    tax.add_argument(
+        "--state",
+        default=None,
+        metavar="ST",
+        help="also the state's income tax, e.g. CA, PA or IL (rules/us-<st>/YEAR.yaml); "
+        "it takes its own standard deduction, not --deduction",
     )
     tax.add_argument("--json", action="store_true", help="print the result as JSON")
     tax.set_defaults(func=cmd_tax)

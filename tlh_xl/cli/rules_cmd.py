@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..rulebook.model import Rules
+    from ..rulebook.state_model import AnyRules
 
 from .output import PROG, flatten, show_value, warn_projected
 
@@ -93,8 +93,8 @@ def cmd_rules_check(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
-def _load_rules_arg(spec: str, rules_dir: str | None) -> Rules:
-    """A year (found on the search path) or the path of a rule file."""
+def _load_rules_arg(spec: str, rules_dir: str | None) -> AnyRules:
+    """A year (found on the search path) or the path of a rule file (a state's too)."""
     from ..rulebook import load_rules, parse_rules_file
 
     if spec.isdigit():

@@ -1,11 +1,17 @@
-"""tlh-xl tax: a one-off federal tax computation."""
+"""tlh-xl tax: a one-off tax computation, federal and (with --state) a state's."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-from .output import money, rate, warn_projected
+from .output import PROG, money, rate, warn_projected
+
+if TYPE_CHECKING:
+    from ..rulebook.state_model import StateRules
+    from ..tax import StateTaxResult, TaxResult
 
 __all__ = ["cmd_tax"]
 
@@ -16,23 +22,27 @@ def cmd_tax(args: argparse.Namespace) -> int:
 
     rules = load_rules(args.year, rules_dir=args.rules_dir)
     warn_projected(rules)
-    result = compute_tax(
-        rules,
+    amounts: dict[str, Any] = dict(
         filing_status=args.status,
         ordinary_income=args.income,
         st_gain=args.st,
         lt_gain=args.lt,
         qualified_dividends=args.qualified_dividends,
         collectibles_gain=args.collectibles,
-        deduction=args.deduction,
         st_carryforward=args.st_carryforward,
         lt_carryforward=args.lt_carryforward,
     )
-    if args.json:
-        import json
+    result = compute_tax(rules, deduction=args.deduction, **amounts)
+    state = None
+    if args.state is not None:
+        from ..rulebook.store import load_state_rules
+        from ..tax import compute_state_tax
 
-        data = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in vars(result).items()}
-        print(json.dumps(data, indent=2))
+        state_rules = load_state_rules(args.state, args.year, args.rules_dir, beside=rules)
+        _warn_unofficial(state_rules)
+        state = compute_state_tax(state_rules, rules, **amounts)
+    if args.json:
+        print(_json(result, state))
         return 0
     rows: list[tuple[str, str]] = [
         ("Tax year / status", f"{result.year} / {result.filing_status}"),
@@ -53,7 +63,64 @@ def cmd_tax(args: argparse.Namespace) -> int:
         ("Computed with", result.method),
         ("Rules", str(rules.path)),
     ]
+    if state is not None:
+        rows += _state_rows(result, state)
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
         print(f"{label:<{width}}  {value}")
     return 0
+
+
+def _state_rows(federal: TaxResult, state: StateTaxResult) -> list[tuple[str, str]]:
+    st = state.state
+    rows = [
+        (f"{st} income", money(state.income)),
+        (f"{st} deduction", money(state.deduction)),
+    ]
+    if state.exemption:
+        rows.append((f"{st} exemption allowance", money(state.exemption)))
+    rows += [
+        (f"{st} taxable income", money(state.taxable_income)),
+        (f"{st} tax before credits", money(state.tax)),
+        (f"{st} exemption credits", money(state.credits)),
+    ]
+    if state.surtax_name:
+        rows.append((f"{st} {state.surtax_name}", money(state.surtax)))
+    rows += [
+        (f"Total {st} tax", money(state.total_tax)),
+        (f"{st} carryforward out", money(state.carryforward_out)),
+        (f"Total federal + {st} tax", money(federal.total_tax + state.total_tax)),
+    ]
+    for label, fed, own in (
+        ("ordinary", federal.marginal_ordinary_rate, state.marginal_ordinary_rate),
+        ("short-term", federal.marginal_short_term_rate, state.marginal_short_term_rate),
+        ("long-term", federal.marginal_long_term_rate, state.marginal_long_term_rate),
+    ):
+        rows.append((f"Marginal rate: {label}, federal + {st}", rate(fed + own)))
+    rows.append((f"{st} rules", state.rules))
+    return rows
+
+
+def _json(federal: TaxResult, state: StateTaxResult | None) -> str:
+    import json
+
+    def plain(values: dict[str, Any]) -> dict[str, Any]:
+        return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in values.items()}
+
+    data = plain(vars(federal))
+    if state is not None:
+        # total_tax is what every tax given adds up to; federal_tax keeps the federal part.
+        data["federal_tax"] = str(federal.total_tax)
+        data["state_tax"] = str(state.total_tax)
+        data["total_tax"] = str(federal.total_tax + state.total_tax)
+        data["state"] = plain(vars(state))
+    return json.dumps(data, indent=2)
+
+
+def _warn_unofficial(rules: StateRules) -> None:
+    if rules.status != "official":
+        print(
+            f"{PROG}: note: {rules.path or rules.describe()} holds {rules.status} figures; "
+            "its notes say what was checked",
+            file=sys.stderr,
+        )

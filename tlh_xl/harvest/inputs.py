@@ -23,6 +23,7 @@ __all__ = [
     "is_blank",
     "parse_flag",
     "parse_prices",
+    "parse_state",
     "resolve_profile",
 ]
 
@@ -49,6 +50,8 @@ class Profile:
     * ``min_trade``: $1.00, about the smallest order an exchange takes. A position worth
       less is dust: selling it still realizes its loss, but buying it back is pointless,
       so the plan does not.
+    * ``state``: none: federal tax only. A two-letter code (``CA``) adds that state's
+      income tax, by its rule file, to the tax the plan minimizes.
     """
 
     filing_status: str
@@ -68,6 +71,7 @@ class Profile:
     harvest_gains: bool | str | None = None
     realized_collectibles: Number | None = None
     min_trade: Number | None = None
+    state: str | None = None
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Profile:
@@ -106,6 +110,7 @@ class ResolvedProfile:
     harvest_gains: bool
     realized_collectibles: Decimal = ZERO
     min_trade: Decimal = DEFAULT_MIN_TRADE
+    state: str | None = None  # two-letter code (CA); None: federal tax only
 
 
 def parse_flag(value: object, what: str, default: bool) -> bool:
@@ -121,6 +126,21 @@ def parse_flag(value: object, what: str, default: bool) -> bool:
     if text in ("no", "n", "false", "0", "off"):
         return False
     raise InputError(f"{what}: expected yes or no, got {value!r}")
+
+
+def parse_state(value: object, what: str) -> str | None:
+    """A state of residence as a two-letter code in capitals (``ca`` → ``CA``), or None
+    for a blank cell (federal tax only). Whether the state has rules is for the rule
+    files to say (``rulebook.load_state_rules``)."""
+    if is_blank(value):
+        return None
+    code = str(value).strip()
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
+        raise InputError(
+            f"{what}: expected a two-letter state code such as CA, PA or IL "
+            f"(blank for federal tax only), got {value!r}"
+        )
+    return code.upper()
 
 
 def resolve_profile(
@@ -186,6 +206,7 @@ def resolve_profile(
         harvest_gains=parse_flag(profile.harvest_gains, where("harvest_gains"), False),
         realized_collectibles=money("realized_collectibles"),
         min_trade=number("min_trade", DEFAULT_MIN_TRADE, nonneg=True) or ZERO,
+        state=parse_state(profile.state, where("state")),
     )
 
 

@@ -5,6 +5,12 @@ Sales are described in order, each against the return as the sales before it lef
 after one sale is the return before the next), and not at all once losses are past the
 annual limit: from there every further loss is carried forward in full and saves no tax
 this year, which is what the note says.
+
+With a state (``state``: its ``StateTax``), "saves" is federal plus state tax, and the
+note says how much of it is the state's. What a loss offsets, deducts and carries is the
+federal return's (Schedule D); the state's own netting can differ (PA nets without the
+federal carryovers and deducts nothing), so a loss past the federal limit is "no tax
+saved" only once the state's capital result is at its floor as well.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from ..domain.terms import Term
 from ..money import ZERO, cents, format_usd
 from ..rulebook.model import Rules
 from ..tax.compute import Exact, TaxInputs, evaluate
+from ..tax.state import StateTax
 
 __all__ = ["RunningReturn", "shifted"]
 
@@ -39,13 +46,15 @@ def shifted(x: TaxInputs, st: Decimal, lt: Decimal, collectibles: Decimal = ZERO
 class RunningReturn:
     """This year's tax inputs as sales are added in order, and each sale's note."""
 
-    def __init__(self, rules: Rules, start: TaxInputs):
+    def __init__(self, rules: Rules, start: TaxInputs, state: StateTax | None = None):
         self.rules = rules
+        self.state = state
         self._start = start
         self._st = ZERO  # short-term result of the sales so far
         self._lt = ZERO
         self._collectibles = ZERO  # long-term collectibles (28% group), apart from _lt
         self._now: Exact | None = None  # the return as it stands, when evaluated
+        self._state_now = ZERO  # the state's tax as the return stands, when evaluated
         self._capped = False  # losses already past the limit: more loss only carries
 
     @property
@@ -64,19 +73,29 @@ class RunningReturn:
             self._now = None
             return f"{label} carries {format_usd(-amount)} forward; no tax saved this year"
         e0 = self._now or self._evaluate()
+        state0 = self._state_now
         self._add(short, amount, collectible)
         e1 = self._now = self._evaluate()
-        saved = e0.total_tax - e1.total_tax  # worked out once: a plan notes 66,000 sales
+        # Worked out once: a plan notes 66,000 sales.
+        state_saved = state0 - self._state_now
+        saved = e0.total_tax - e1.total_tax + state_saved
         if amount > 0:  # a gain (gain harvesting)
             extra = format_usd(cents(-saved))
             return f"long-term gain taxed at 0%: resets the basis; tax this year {extra}"
-        return _loss_note(label, short, -amount, saved, e0, e1)
+        share = ""
+        if self.state is not None and state_saved:
+            share = f"; {format_usd(cents(state_saved))} of it {self.state.rules.state} tax"
+        return _loss_note(label, short, -amount, saved, e0, e1, share)
 
     def _evaluate(self) -> Exact:
-        e = evaluate(self.rules, self.inputs)
+        inputs = self.inputs
+        e = evaluate(self.rules, inputs)
         n = e.netting
         limit = self.rules.capital_loss.limit.of(self._start.filing_status)
         self._capped = n.combined <= -n.loss_deduction and n.loss_deduction == limit
+        if self.state is not None:
+            self._state_now = self.state.owed(inputs).tax
+            self._capped = self._capped and self.state.floored(inputs)
         return e
 
     def _add(self, short: bool, amount: Decimal, collectible: bool) -> None:
@@ -88,7 +107,17 @@ class RunningReturn:
             self._lt += amount
 
 
-def _loss_note(label: str, short: bool, loss: Decimal, saved: Decimal, e0: Exact, e1: Exact) -> str:
+def _loss_note(
+    label: str,
+    short: bool,
+    loss: Decimal,
+    saved: Decimal,
+    e0: Exact,
+    e1: Exact,
+    share: str = "",
+) -> str:
+    """What a loss does on the federal return, and what it saves (federal plus any
+    state: ``share`` says the state's part)."""
     n0, n1 = e0.netting, e1.netting
     gains_offset = max(ZERO, n0.combined) - max(ZERO, n1.combined)
     deducted = n1.loss_deduction - n0.loss_deduction
@@ -107,4 +136,5 @@ def _loss_note(label: str, short: bool, loss: Decimal, saved: Decimal, e0: Exact
         parts.append(f"carries {format_usd(cents(carried))} forward")
     rate = saved / loss * 100 if loss else ZERO
     what = ", ".join(parts) if parts else "no effect this year"
-    return f"{label} {what}; saves {format_usd(cents(saved))} this year ({rate:.1f}% of the loss)"
+    saves = f"saves {format_usd(cents(saved))} this year ({rate:.1f}% of the loss{share})"
+    return f"{label} {what}; {saves}"

@@ -4,11 +4,20 @@ Data flows one way: inputs are validated (``inputs``, ``lots``), lots valued
 (``positions``), the optimizer picks amounts (``optimizer``), and this module turns its
 fractions into sale records rounded to cents (``sales``, ``notes``). The summary is then
 recomputed from those records with ``compute_tax``, so it reconciles with them exactly.
+
+With a state of residence (Profile ``State``) the tax the optimizer minimizes is federal
+plus that state's (``CombinedTax`` of ``FederalTax`` and ``StateTax``), and the
+Summary's tax figures are the sum, the state's part on lines of its own. The loss
+carried forward is the federal one; the value of a dollar of it (``CarryforwardValue``,
+by default the long-term marginal rate) counts the state's rate too when the state's tax
+will fall with it next year (CA's carryover, IL through federal AGI; not PA, which
+carries nothing). docs/STATE_TAX.md says why.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,17 +26,22 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ..domain.disposition import is_collectible
 from ..domain.terms import Term
-from ..errors import InputError
+from ..errors import InputError, RulesError
 from ..money import ZERO, cents, format_usd
 from ..output_tables import HARVEST_COLUMNS, frame
 from ..output_tables import POSITION_COLUMNS as POSITION_TABLE
 from ..rulebook.model import Rules
+from ..rulebook.state_model import StateRules
+from ..tax.combined import CombinedTax
 from ..tax.compute import TaxInputs, compute_tax
 from ..tax.federal import FederalTax
+from ..tax.state import StateTax
+from ..tax.system import TaxSystem
 from .gains import harvest_gains
 from .inputs import Profile, ResolvedProfile, parse_prices, resolve_profile
 from .lot_table import Lot, LotTable
 from .lots import parse_lot_table
+from .notes import RunningReturn, shifted
 from .optimizer import Candidate, LossColumns, optimize
 from .positions import Position, PositionTable, value_table
 from .sales import Sale, SaleTable, SaleWriter
@@ -70,6 +84,11 @@ class Summary:
     carryforward_benefit: Decimal  # carryforward_added × carryforward_value, in cents
     gain_harvested_long_term: Decimal
     rules_used: str
+    # The state's part of the tax figures above (zero, and no rules, without a state).
+    state_tax_without_harvest: Decimal = ZERO
+    state_tax_with_harvest: Decimal = ZERO
+    state_tax_saved: Decimal = ZERO
+    state_used: str = "none"  # the state's rule file, or "none" (Profile State is blank)
 
 
 @dataclass(frozen=True)
@@ -105,8 +124,11 @@ class HarvestPlan:
         return frame(self.position_table, POSITION_TABLE)
 
 
-def _default_carryforward_value(rules: Rules, rp: ResolvedProfile) -> Decimal:
-    """The long-term marginal rate (regular + NIIT) on the same income with no gains."""
+def _default_carryforward_value(
+    rules: Rules, rp: ResolvedProfile, state: StateTax | None = None
+) -> Decimal:
+    """The long-term marginal rate (regular + NIIT) on the same income with no gains;
+    plus the state's, where a dollar carried forward lowers its tax too."""
     clean = compute_tax(
         rules,
         filing_status=rp.filing_status,
@@ -114,7 +136,13 @@ def _default_carryforward_value(rules: Rules, rp: ResolvedProfile) -> Decimal:
         qualified_dividends=rp.qualified_dividends,
         deduction=rp.deduction,
     )
-    return clean.marginal_long_term_rate
+    rate = clean.marginal_long_term_rate
+    if state is not None and state.carries_forward:
+        no_gains = TaxInputs(
+            rp.filing_status, rp.ordinary_income, qualified_dividends=rp.qualified_dividends
+        )
+        rate += state.long_term_rate(no_gains)
+    return rate
 
 
 def _base_inputs(rp: ResolvedProfile) -> TaxInputs:
@@ -161,6 +189,8 @@ def plan_harvest(
     today: dt.date | None = None,
     place: Callable[[int, str, str], str] | None = None,
     profile_place: Callable[[str], str] | None = None,
+    state_rules: StateRules | None = None,
+    rules_dir: str | os.PathLike[str] | None = None,
 ) -> HarvestPlan:
     """The harvest plan that maximizes net benefit (PRODUCT.md §3).
 
@@ -169,10 +199,27 @@ def plan_harvest(
     ``identical`` adds groups of substantially identical assets to the rules' own.
     ``place`` and ``profile_place`` name where a bad value sits (the workbook passes
     functions that give ``Lots!F14``); by default errors name the lot ID and field.
+
+    A profile with a ``state`` plans federal plus that state's tax: ``state_rules`` are
+    its rules, or else they are found for the tax year on the rules search path
+    (``rules_dir`` first, then beside ``rules``' own folder when that is not on the
+    default path, then the usual folders).
     """
     # The cyclic garbage collector is left alone: inside Excel this process is the
     # user's whole Python session (it once was paused here for the length of a plan).
-    return _plan(rules, profile, lots, prices, exclude, identical, today, place, profile_place)
+    return _plan(
+        rules,
+        profile,
+        lots,
+        prices,
+        exclude,
+        identical,
+        today,
+        place,
+        profile_place,
+        state_rules,
+        rules_dir,
+    )
 
 
 def _plan(
@@ -185,19 +232,43 @@ def _plan(
     today: dt.date | None,
     place: Callable[[int, str, str], str] | None,
     profile_place: Callable[[str], str] | None,
+    state_rules: StateRules | None,
+    rules_dir: str | os.PathLike[str] | None,
 ) -> HarvestPlan:
     """The boundary: friendly inputs parsed once, by the one parser of each, then the
     typed engine (``build_plan``)."""
     if not isinstance(profile, Profile):
         profile = Profile.from_mapping(profile)
     rp = resolve_profile(profile, today, profile_place)
-    _check_dates(rules, rp, profile_place or (lambda name: f"profile: {name}"))
+    where = profile_place or (lambda name: f"profile: {name}")
+    _check_dates(rules, rp, where)
+    state = _state_rules(rules, rp, state_rules, rules_dir, where)
     table = parse_lot_table(lots, rp.as_of_date, place)
     excluded = {str(x) for x in exclude}
     unknown = excluded - set(table.lot_id)
     if unknown:
         raise InputError(f"exclude: no lot with ID {', '.join(sorted(unknown))}")
-    return build_plan(rules, rp, table.excluding(excluded), parse_prices(prices), identical)
+    return build_plan(rules, rp, table.excluding(excluded), parse_prices(prices), identical, state)
+
+
+def _state_rules(
+    rules: Rules,
+    rp: ResolvedProfile,
+    given: StateRules | None,
+    rules_dir: str | os.PathLike[str] | None,
+    where: Callable[[str], str],
+) -> StateRules | None:
+    """The profile's state's rules for the tax year: those given, or found."""
+    if rp.state is None:
+        return None
+    if given is not None:
+        return given
+    from ..rulebook.store import load_state_rules  # reads files: only at the boundary
+
+    try:
+        return load_state_rules(rp.state, rp.tax_year, rules_dir, beside=rules)
+    except RulesError as exc:
+        raise RulesError(f"{where('state')}: {exc}") from None
 
 
 def build_plan(
@@ -206,23 +277,36 @@ def build_plan(
     lots: LotTable | Sequence[Lot],
     prices: Mapping[str, Decimal],
     identical: Sequence[Iterable[str]] = (),
+    state: StateRules | None = None,
 ) -> HarvestPlan:
     """The typed engine: settings with every default applied, validated lots (as a
     ``LotTable``, or ``Lot`` records) and prices in ``Decimal``. It returns the plan's
-    tables; ``plan_harvest`` is its friendly door."""
+    tables; ``plan_harvest`` is its friendly door. ``state``: the rules of ``rp.state``
+    for the same tax year (required when the profile has a state)."""
+    state_tax = _state_tax(rules, rp, state)
     table = lots if isinstance(lots, LotTable) else LotTable.from_lots(lots)
     positions = value_table(rules, table, dict(prices), rp.as_of_date, identical, rp.min_trade)
 
     cv = rp.carryforward_value
     if cv is None:
-        cv = _default_carryforward_value(rules, rp)
+        cv = _default_carryforward_value(rules, rp, state_tax)
     base = _base_inputs(rp)
 
+    system: TaxSystem = FederalTax(rules)
+    if state_tax is not None:
+        system = CombinedTax(system, state_tax)
     short, long, nfts = _candidates(positions, rp)
-    solution = optimize(FederalTax(rules), base, cv, nfts, short=short, long=long)
+    solution = optimize(system, base, cv, nfts, short=short, long=long)
     any_candidates = bool(short.keys or long.keys or nfts)
     del short, long, nfts
     messages: list[str] = []
+    if state is not None and state.status != "official":
+        # Said where the plan is read: the state's figures are not (yet) checked.
+        messages.append(
+            f"{state.state} rules for {state.year} hold {state.status} figures, not yet "
+            "checked against the state's own publications (the rule file's notes say "
+            "what was checked)"
+        )
     fractions = solution.fractions
     if solution.objective <= 0 or solution.objective < rp.min_benefit:
         if any_candidates and solution.objective > 0:
@@ -246,14 +330,37 @@ def build_plan(
     sold = sorted((k for k in taken if term[k] == "short"), key=unrealized.__getitem__)
     sold += sorted((k for k in taken if term[k] != "short"), key=unrealized.__getitem__)
     writer = SaleWriter(rules, rp, base)
+    # The notes' return with the state's tax in it: the saving a note gives is the
+    # saving the plan counts.
+    writer.running = RunningReturn(rules, base, state_tax)
     sales = writer.sell_all(positions, sold, fractions)
-    if rp.harvest_gains:
+    if rp.harvest_gains and state_tax is None:
         sales += harvest_gains(rules, rp, positions, set(sold), writer)
+    elif rp.harvest_gains:
+        assert state is not None
+        # A gain taxed at 0% federally is taxed by every state shipped (as ordinary
+        # income), so harvesting it is not free; the gain search knows only federal tax.
+        messages.append(
+            f"gain harvesting skipped: {state.state} taxes long-term gains as other "
+            "income, so a gain taxed at 0% federally still costs state tax this year"
+        )
 
     sale_table = SaleTable(sales)
-    summary = _summarize(rules, rp, base, cv, sale_table)
+    summary = _summarize(rules, rp, base, cv, sale_table, state_tax)
     objective = solution.objective if fractions else ZERO
     return HarvestPlan(sale_table, positions, summary, rp, objective, solution.exact, messages)
+
+
+def _state_tax(rules: Rules, rp: ResolvedProfile, state: StateRules | None) -> StateTax | None:
+    if state is None and rp.state is None:
+        return None
+    if state is None or state.state != rp.state or state.year != rules.year:
+        given = "none" if state is None else state.describe()
+        raise InputError(
+            f"profile: state {rp.state or '(blank)'}, tax year {rules.year}: the state "
+            f"rules given ({given}) are not that state's for that year"
+        )
+    return StateTax(state, rules)
 
 
 def _candidates(
@@ -299,7 +406,12 @@ def _candidates(
 
 
 def _summarize(
-    rules: Rules, rp: ResolvedProfile, base: TaxInputs, cv: Decimal, sales: SaleTable
+    rules: Rules,
+    rp: ResolvedProfile,
+    base: TaxInputs,
+    cv: Decimal,
+    sales: SaleTable,
+    state: StateTax | None = None,
 ) -> Summary:
     gains, terms = sales.column("gain_loss"), sales.column("term")
     collectible = list(map(is_collectible, terms, sales.column("asset_class")))
@@ -332,12 +444,21 @@ def _summarize(
     carried_before = without.st_carryforward_out + without.lt_carryforward_out
     carried_after = with_.st_carryforward_out + with_.lt_carryforward_out
     added = carried_after - carried_before
-    saved = without.total_tax - with_.total_tax
+    state_without = state_with = ZERO
+    state_used = "none"
+    if state is not None:
+        after = shifted(base, st, lt, collectibles)
+        state_without, state_with = _state_total(state, base), _state_total(state, after)
+        path = state.rules.path
+        state_used = f"{state.rules.describe()} {path.name if path else ''}".strip()
+    tax_without = without.total_tax + state_without
+    tax_with = with_.total_tax + state_with
+    saved = tax_without - tax_with
     benefit = cents(cv * added)  # the carryforward's assumed value, on a line of its own
     deadline = rules.deadline_date
     return Summary(
-        tax_without_harvest=without.total_tax,
-        tax_with_harvest=with_.total_tax,
+        tax_without_harvest=tax_without,
+        tax_with_harvest=tax_with,
         tax_saved=saved,
         trading_costs=costs,
         net_benefit=saved - costs + benefit,
@@ -357,4 +478,14 @@ def _summarize(
         carryforward_added=added,
         gain_harvested_long_term=sum((g for g in gains if g > 0), ZERO),
         rules_used=f"{rules.describe()} {rules.path.name if rules.path else ''}".strip(),
+        state_tax_without_harvest=state_without,
+        state_tax_with_harvest=state_with,
+        state_tax_saved=state_without - state_with,
+        state_used=state_used,
     )
+
+
+def _state_total(state: StateTax, x: TaxInputs) -> Decimal:
+    """The state's tax in cents, its parts rounded as the federal total's are."""
+    e = state.evaluate(x)
+    return cents(e.tax_after_credits) + cents(e.surtax)

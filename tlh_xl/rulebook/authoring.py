@@ -9,12 +9,20 @@ indexed: the NIIT thresholds are copied because the file says ``niit.indexing: n
 in the model (the $3,000 loss limit of §1211(b), the rates) are copied. The result is
 marked ``projected`` with no ``last_verified`` date until someone checks it against the
 new Revenue Procedure.
+
+A state's file (``StateRules``) is projected the same way: its sections that give
+``indexing`` are indexed, the rest copied, and the notes say to replace the figures with
+the state's own for the new year. The shipped state files index nothing (the states'
+rounding rules are not verified; see ``docs/STATE_TAX.md``), so their projection is the
+last published figures, marked projected.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import types
+import typing
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
@@ -23,6 +31,7 @@ from pydantic import BaseModel
 from ..filing_status import FILING_STATUSES
 from .loader import parse_rules_text
 from .model import Indexing, Rules
+from .state_model import AnyRules, StateRules
 
 __all__ = ["diff_rules", "dump_extending", "dump_rules", "project"]
 
@@ -47,48 +56,64 @@ def _index_by_status(values: dict[str, Any], indexing: Indexing, inflation: Deci
             values[status] = _indexed(Decimal(current), inflation, multiple)
 
 
-def _indexable_sections() -> list[str]:
+def _section_model(kind: Any) -> type[BaseModel] | None:
+    """The model of a section's field type: ``X``, or ``X`` in an optional ``X | None``."""
+    if typing.get_origin(kind) in (typing.Union, types.UnionType):
+        models = [k for k in typing.get_args(kind) if k is not type(None)]
+        kind = models[0] if len(models) == 1 else None
+    return kind if isinstance(kind, type) and issubclass(kind, BaseModel) else None
+
+
+def _indexable_sections(model: type[BaseModel]) -> tuple[str, ...]:
     """The sections whose model has ``indexing`` (required, or null when not indexed)."""
     out = []
-    for name, info in Rules.model_fields.items():
-        kind = info.annotation
-        if (
-            isinstance(kind, type)
-            and issubclass(kind, BaseModel)
-            and "indexing" in kind.model_fields
-        ):
+    for name, info in model.model_fields.items():
+        section = _section_model(info.annotation)
+        if section is not None and "indexing" in section.model_fields:
             out.append(name)
-    return out
+    return tuple(out)
 
 
-INDEXABLE_SECTIONS = tuple(_indexable_sections())
+INDEXABLE_SECTIONS = _indexable_sections(Rules)
+STATE_INDEXABLE_SECTIONS = _indexable_sections(StateRules)
 
 
-def project(rules: Rules, year: int, inflation: Decimal) -> Rules:
+def project(rules: AnyRules, year: int, inflation: Decimal) -> AnyRules:
     """Next year's rules from this year's, with indexed amounts grown by ``inflation``."""
     data = rules.model_dump(mode="python")
     data["year"] = year
     data["status"] = "projected"
     data["last_verified"] = None
-    data["notes"] = (
-        f"Projected by 'tlh-xl rules new {year} --from {rules.year} --inflation {inflation}'. "
-        f"Replace every indexed amount with the figures of the IRS Revenue Procedure for "
-        f"{year}, update the references, then set status: official and last_verified."
-    )
-    for name in INDEXABLE_SECTIONS:
+    state = isinstance(rules, StateRules)
+    if state:
+        source = "the state's own published figures"
+        data["notes"] = (
+            f"Projected by 'tlh-xl rules new {year} --from {rules.year} --inflation "
+            f"{inflation}'. Sections without indexing are copied. Replace every amount with "
+            f"{source} for {year}, update the references, then set status: official and "
+            "last_verified."
+        )
+    else:
+        source = f"the Revenue Procedure for {year}"
+        data["notes"] = (
+            f"Projected by 'tlh-xl rules new {year} --from {rules.year} --inflation "
+            f"{inflation}'. Replace every indexed amount with the figures of the IRS "
+            f"Revenue Procedure for {year}, update the references, then set status: "
+            "official and last_verified."
+        )
+    for name in STATE_INDEXABLE_SECTIONS if state else INDEXABLE_SECTIONS:
         section = getattr(rules, name)
+        if section is None:  # a state without this mechanic
+            continue
         indexing: Indexing | None = section.indexing
         if indexing is None:  # niit: §1411(b) does not index its thresholds
             continue
         _index_by_status(data[name][type(section).INDEXED], indexing, inflation)
         data[name]["reference"] = [
             *data[name]["reference"],
-            {
-                "title": f"PROJECTED for {year}: replace with the Revenue Procedure for {year}",
-                "href": None,
-            },
+            {"title": f"PROJECTED for {year}: replace with {source}", "href": None},
         ]
-    return Rules.model_validate(data)
+    return type(rules).model_validate(data)
 
 
 # --- YAML writing ------------------------------------------------------------------------
@@ -134,7 +159,7 @@ def _lines(value: Any, indent: int) -> list[str]:
                 isinstance(item, dict)
                 and item
                 and all(not isinstance(v, (dict, list)) for v in item.values())
-                and key in ("crypto", "nft", "nft_collectible", "security", "multiple")
+                and key in ("crypto", "nft", "nft_collectible", "security", "multiple", "count")
             ):
                 inner = ", ".join(f"{k}: {_scalar(v)}" for k, v in item.items())
                 out.append(f"{pad}{key}: {{{inner}}}")
@@ -170,11 +195,15 @@ def _yaml_text(head: list[str], data: dict[str, Any]) -> str:
     return "\n".join(head + body) + "\n"
 
 
-def dump_rules(rules: Rules) -> str:
+def _kind(rules: AnyRules) -> str:
+    return "state" if isinstance(rules, StateRules) else "federal"
+
+
+def dump_rules(rules: AnyRules) -> str:
     """The rule file as YAML, laid out like the shipped ones; it loads back equal."""
     head = [
         SCHEMA_LINE,
-        f"# {rules.jurisdiction.upper()} federal rules for tax year {rules.year} "
+        f"# {rules.jurisdiction.upper()} {_kind(rules)} rules for tax year {rules.year} "
         f"({rules.status}). Thresholds are taxable income at which each rate starts.",
     ]
     text = _yaml_text(head, rules.model_dump(mode="python"))
@@ -193,7 +222,7 @@ def _changes(base: Any, new: Any) -> Any:
     return _SAME if base == new else new
 
 
-def dump_extending(parent: Rules, rules: Rules) -> str:
+def dump_extending(parent: AnyRules, rules: AnyRules) -> str:
     """``rules`` as a file that ``extends`` ``parent`` and lists only what differs.
 
     Each section that changes restates its ``reference``. The text is checked to load
@@ -201,7 +230,10 @@ def dump_extending(parent: Rules, rules: Rules) -> str:
     """
     base, full = parent.model_dump(mode="python"), rules.model_dump(mode="python")
     data: dict[str, Any] = {"extends": parent.year}
-    data |= {key: full[key] for key in ("year", "status", "last_verified")}
+    # A state's file names its jurisdiction even when it extends: an editor picks the
+    # state's schema by it (rules/schema.json).
+    own = ("jurisdiction",) if isinstance(rules, StateRules) else ()
+    data |= {key: full[key] for key in (*own, "year", "status", "last_verified")}
     for key, value in full.items():
         if key in data:
             continue
@@ -213,7 +245,7 @@ def dump_extending(parent: Rules, rules: Rules) -> str:
         data[key] = changed
     head = [
         SCHEMA_LINE,
-        f"# {rules.jurisdiction.upper()} federal rules for tax year {rules.year} "
+        f"# {rules.jurisdiction.upper()} {_kind(rules)} rules for tax year {rules.year} "
         f"({rules.status}): what changed from {parent.year}; the rest is {parent.year}'s.",
     ]
     text = _yaml_text(head, data)
@@ -239,7 +271,7 @@ def _flatten(value: Any, prefix: str, out: dict[str, Any], with_sources: bool) -
         out[prefix] = value
 
 
-def diff_rules(a: Rules, b: Rules, with_sources: bool = False) -> list[tuple[str, Any, Any]]:
+def diff_rules(a: AnyRules, b: AnyRules, with_sources: bool = False) -> list[tuple[str, Any, Any]]:
     """(key path, value in a, value in b) for every value that differs."""
     fa: dict[str, Any] = {}
     fb: dict[str, Any] = {}

@@ -8,7 +8,8 @@ often than it changes, so its validated rules are kept
 * in memory, for the life of the process (the Excel functions load rules on every call);
 * on disk, one small JSON file per rule file, for the next process.
 
-**Format.** JSON of ``Rules.model_dump(mode="json", exclude_unset=True)``, rebuilt with
+**Format.** JSON of ``Rules.model_dump(mode="json", exclude_unset=True)`` (or of
+``StateRules``, for a state's file: the entry's jurisdiction says which), rebuilt with
 ``model_construct`` from the model's own field types (a ``Decimal`` from its exact text, a
 date from ISO text), so nothing is validated twice and pydantic never builds the
 validators. JSON rather than pickle: unpickling a file from a writable folder can run any
@@ -46,7 +47,7 @@ import typing
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pydantic import BaseModel
 from pydantic.version import VERSION as PYDANTIC_VERSION
@@ -56,13 +57,16 @@ from ..errors import RulesError
 from .model import Rules
 from .store import ParentFinder, parent_rule_file
 
+if TYPE_CHECKING:
+    from .state_model import AnyRules, StateRules
+
 __all__ = ["Loaded", "cache_dir", "load_rule_file"]
 
 FORMAT = 1  # the entry layout; bump it when the layout changes
 MAX_ENTRY_BYTES = 1 << 20  # an entry is a few KB: a far larger file is not one of ours
 # The code that decides what a rule file's text becomes: editing any of it (in a checkout,
 # where the version stays the same) must not leave entries made by the old code in use.
-_CODE = ("model.py", "loader.py", "cache.py")
+_CODE = ("model.py", "state_model.py", "loader.py", "cache.py")
 # Anything a damaged or foreign entry can raise while being read and rebuilt.
 _UNUSABLE = (OSError, ValueError, TypeError, KeyError, ArithmeticError, RecursionError)
 
@@ -246,7 +250,7 @@ class Loaded(NamedTuple):
     every load does not read the rules' fields (``tests/test_rules_all_read.py`` counts
     every read of a field as the use of a value)."""
 
-    rules: Rules
+    rules: AnyRules
     jurisdiction: str
     year: int
 
@@ -300,14 +304,27 @@ def _read_entry(entry: Path, path: Path, find: ParentFinder) -> _Held | None:
         chain = _current_chain(path, stamps, jurisdiction, find)
         if chain is None:
             return None
-        rules = _construct(Rules, json.loads(body))
+        # The entry's own record of the jurisdiction picks the model, as the loader's
+        # reading of the file did; a body that does not fit that model is a miss.
+        model = _model_for(jurisdiction)
+        rules = _construct(model, json.loads(body))
     except _UNUSABLE:
         return None
-    if not isinstance(rules, Rules):
+    if not isinstance(rules, model):
         return None
     rules._path = chain[0]
     rules._inherits_from = chain[1:]
     return _Held(stamps, Loaded(rules, jurisdiction, year))
+
+
+def _model_for(jurisdiction: str) -> type[Rules] | type[StateRules]:
+    """``state_model.model_for``, without importing the state models for federal rules
+    (``tlh-xl tax`` starts faster)."""
+    if not jurisdiction.startswith("us-"):
+        return Rules
+    from .state_model import model_for
+
+    return model_for(jurisdiction)
 
 
 def _write_entry(entry: Path, data: bytes) -> None:

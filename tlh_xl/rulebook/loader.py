@@ -4,7 +4,8 @@ YAML is parsed with PyYAML's ``SafeLoader`` (no arbitrary objects). We compose t
 tree first so that we know the line of every key, refuse duplicate keys (PyYAML would
 silently keep the last), and turn every float literal into a ``Decimal`` built from its
 text, so ``0.22`` is exactly 0.22. Pydantic then validates the data against
-``model.Rules``; each of its errors is mapped back to ``file:line key.path: message``.
+``model.Rules``, or ``state_model.StateRules`` for a state's folder (``jurisdiction:
+us-ca``); each of its errors is mapped back to ``file:line key.path: message``.
 
 A file may say ``extends: 2025`` and give only what changed. The file it extends is the
 same jurisdiction's ``2025.yaml`` next to it, or else the one on the rules search path.
@@ -28,7 +29,7 @@ import yaml
 from pydantic import ValidationError
 
 from ..errors import RulesError
-from .model import Rules
+from .state_model import AnyRules, model_for
 from .store import ParentFinder, find_rule_file, parent_rule_file
 
 __all__ = ["TextReader", "parse_rules_file", "parse_rules_text", "read_yaml_with_lines"]
@@ -235,7 +236,7 @@ def _read_source(
     text: str,
     where: str,
     path: Path | None,
-    parent: Rules | None,
+    parent: AnyRules | None,
     find: ParentFinder,
     chain: tuple[Path, ...] = (),
     read: TextReader = _read_text,
@@ -280,9 +281,9 @@ def _read_file(
     return _read_source(text, _where(path), path, None, find, (*chain, path.resolve()), read)
 
 
-def _validate(source: _Source, path: Path | None) -> Rules:
+def _validate(source: _Source, path: Path | None) -> AnyRules:
     try:
-        rules = Rules.model_validate(source.data)
+        rules = model_for(source.data.get("jurisdiction")).model_validate(source.data)
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = _clean_loc(tuple(first["loc"]))
@@ -298,9 +299,10 @@ def parse_rules_text(
     text: str,
     where: str = "<rules>",
     path: Path | None = None,
-    parent: Rules | None = None,
-) -> Rules:
-    """Validate rule-file text. Raises ``RulesError`` with ``where:line key.path: message``.
+    parent: AnyRules | None = None,
+) -> AnyRules:
+    """Validate rule-file text (federal rules, or a state's: ``StateRules``). Raises
+    ``RulesError`` with ``where:line key.path: message``.
 
     ``parent`` is the rules an ``extends`` refers to, for text not (yet) in a folder;
     otherwise the file is looked up next to ``path``, then on the rules search path.
@@ -310,8 +312,9 @@ def parse_rules_text(
 
 def parse_rules_file(
     path: Path | str, find_parent: ParentFinder | None = None, read: TextReader | None = None
-) -> Rules:
-    """Read and validate one rule file (and any file it extends).
+) -> AnyRules:
+    """Read and validate one rule file (and any file it extends): ``Rules``, or
+    ``StateRules`` for a state's file.
 
     ``read`` reads each file's text (``rulebook.cache`` passes one that also records what
     it read, so a cache entry describes exactly the bytes that were validated).

@@ -1,4 +1,5 @@
-"""The JSON Schema of a rule file, generated from ``model.Rules``.
+"""The JSON Schema of a rule file, generated from ``model.Rules`` and
+``state_model.StateRules``.
 
 Shipped as ``rules/schema.json``; every rule file's first line points editors at it
 (``# yaml-language-server: $schema=../schema.json``), so VS Code's YAML extension
@@ -13,8 +14,11 @@ import copy
 import json
 from typing import Any
 
+from pydantic import BaseModel
+
 from .loader import OWN_KEYS
 from .model import Rules
+from .state_model import StateRules
 
 __all__ = ["rules_json_schema", "rules_json_schema_text"]
 
@@ -38,10 +42,10 @@ def _partial(node: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def rules_json_schema() -> dict[str, Any]:
-    """The full file's schema, or, when the file says ``extends``, the schema of a file
-    that gives only what changed (see ``loader``)."""
-    full = Rules.model_json_schema()
+def _kind_schema(model: type[BaseModel]) -> tuple[dict[str, Any], dict[str, Any], str | None]:
+    """One model's definitions, the schema of its files (full, or partial when the file
+    says ``extends``), and its description."""
+    full = model.model_json_schema()
     defs: dict[str, Any] = full.pop("$defs")
     description = full.pop("description", None)
     partial_defs = {"Partial" + name: _partial(body) for name, body in defs.items()}
@@ -49,8 +53,7 @@ def rules_json_schema() -> dict[str, Any]:
     sections = {
         key
         for key, value in full["properties"].items()
-        if "reference"
-        in defs.get(value.get("$ref", "").removeprefix(_REF), {}).get("properties", {})
+        if "reference" in defs.get(_section_ref(value).removeprefix(_REF), {}).get("properties", {})
     }
     restated = {"anyOf": [{"required": ["reference"]}, {"maxProperties": 0}]}
     extending = _partial(full)
@@ -66,19 +69,46 @@ def rules_json_schema() -> dict[str, Any]:
         },
     }
     extending["required"] = ["extends", *OWN_KEYS]
+    schema = {"if": {"required": ["extends"]}, "then": extending, "else": full}
+    return {**defs, **partial_defs}, schema, description
+
+
+def _section_ref(node: dict[str, Any]) -> str:
+    """The definition a section's schema points at; an optional section (``X | None``,
+    a state's ``surtax``) points at it from inside ``anyOf``."""
+    if "$ref" in node:
+        return str(node["$ref"])
+    refs = [n["$ref"] for n in node.get("anyOf", []) if "$ref" in n]
+    return str(refs[0]) if refs else ""
+
+
+def rules_json_schema() -> dict[str, Any]:
+    """The schema of a rule file: a federal one (``model.Rules``), or a state's
+    (``state_model.StateRules``) when its ``jurisdiction`` is a state's folder
+    (``us-ca``); either full, or, when the file says ``extends``, giving only what
+    changed (see ``loader``). An extending state file states its ``jurisdiction`` so
+    that an editor can tell which schema applies."""
+    federal_defs, federal, description = _kind_schema(Rules)
+    state_defs, state, _ = _kind_schema(StateRules)
+    for name in federal_defs.keys() & state_defs.keys():  # shared models: the same schema
+        assert federal_defs[name] == state_defs[name], f"two different models named {name}"
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "tlh-xl rule file",
         "description": (
-            "One jurisdiction's tax rules for one year (rules/<jurisdiction>/<year>.yaml). "
+            "One jurisdiction's tax rules for one year (rules/<jurisdiction>/<year>.yaml): "
+            "federal (rules/us/), or a state's (rules/us-<st>/, jurisdiction: us-<st>). "
             "Every section cites its legal source under 'reference'. A file with "
             "'extends: YEAR' gives only what changed from that year."
             + (f" {description}" if description else "")
         ),
-        "$defs": {**defs, **partial_defs},
-        "if": {"required": ["extends"]},
-        "then": extending,
-        "else": full,
+        "$defs": {**federal_defs, **state_defs},
+        "if": {
+            "required": ["jurisdiction"],
+            "properties": {"jurisdiction": {"type": "string", "pattern": "^us-"}},
+        },
+        "then": state,
+        "else": federal,
     }
 
 

@@ -8,7 +8,8 @@ Lookup order for ``<jurisdiction>/<year>.yaml``:
    on Windows), where ``tlh-xl rules new`` writes by default;
 4. the rules shipped with the package.
 
-A user's folder therefore overrides a shipped year file by file.
+A user's folder therefore overrides a shipped year file by file. A state's rules live
+beside the federal ones, in ``us-<st>/<year>.yaml`` (``load_state_rules``).
 
 ``load_rules`` goes through ``cache``: validated rules are kept in memory and on disk, so
 a new process reads them without parsing YAML or building pydantic's validators. Neither
@@ -18,15 +19,17 @@ this module nor ``cache`` imports the YAML loader until a file must be parsed.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, overload
 
 from ..errors import RulesError
 
 if TYPE_CHECKING:
     from .model import Rules
+    from .state_model import AnyRules, StateRules
 
 __all__ = [
     "ParentFinder",
@@ -34,8 +37,11 @@ __all__ = [
     "find_rule_file",
     "list_rule_files",
     "load_rules",
+    "load_state_rules",
     "parent_rule_file",
     "shipped_rules_dir",
+    "state_jurisdiction",
+    "states_with_rules",
     "user_rules_dir",
     "writable_rules_dir",
 ]
@@ -128,12 +134,31 @@ def parent_rule_file(path: Path | None, jurisdiction: str, year: int, find: Pare
     return find(jurisdiction, year)
 
 
+@overload
+def load_rules(
+    year: int | str,
+    jurisdiction: Literal["us"] = "us",
+    rules_dir: str | os.PathLike[str] | None = None,
+) -> Rules: ...
+
+
+@overload
+def load_rules(
+    year: int | str,
+    jurisdiction: str,
+    rules_dir: str | os.PathLike[str] | None = None,
+) -> AnyRules: ...
+
+
 def load_rules(
     year: int | str,
     jurisdiction: str = "us",
     rules_dir: str | os.PathLike[str] | None = None,
-) -> Rules:
-    """The validated rules for a tax year. A user ``rules_dir`` overrides shipped files."""
+) -> AnyRules:
+    """The validated rules for a tax year. A user ``rules_dir`` overrides shipped files.
+
+    ``jurisdiction`` ``us`` (the default) gives the federal ``Rules``; a state's folder
+    (``us-ca``) gives its ``StateRules``."""
     try:
         year_int = int(str(year).strip().split(".")[0])
     except ValueError:
@@ -148,3 +173,61 @@ def load_rules(
             f"but its name says {jurisdiction} {year_int}"
         )
     return loaded.rules
+
+
+_STATE_CODE = re.compile(r"^[A-Za-z]{2}$")
+
+
+def state_jurisdiction(state: str) -> str:
+    """The rules folder of a two-letter state code: ``CA`` → ``us-ca``."""
+    code = state.strip()
+    if not _STATE_CODE.match(code):
+        raise RulesError(f"expected a two-letter state code such as CA, got {state!r}")
+    return f"us-{code.lower()}"
+
+
+def states_with_rules(rules_dir: str | os.PathLike[str] | None = None) -> list[str]:
+    """The states with at least one rule file on the search path, as codes (``CA``)."""
+    found = {s.jurisdiction for s in list_rule_files(rules_dir) if s.jurisdiction != "us"}
+    return sorted(j.removeprefix("us-").upper() for j in found if j.startswith("us-"))
+
+
+def load_state_rules(
+    state: str,
+    year: int | str,
+    rules_dir: str | os.PathLike[str] | None = None,
+    beside: Rules | None = None,
+) -> StateRules:
+    """A state's rules for a tax year, found on the search path as the federal ones are.
+
+    ``beside``: the federal rules of the plan. When they came from a folder that is not
+    on the default search path (a ``--rules-dir`` the caller did not pass on), that
+    folder is searched first, so a plan reads both from the same place.
+    """
+    from .state_model import StateRules
+
+    jurisdiction = state_jurisdiction(state)
+    code = jurisdiction.removeprefix("us-").upper()
+    folder = rules_dir if rules_dir is not None else _own_folder(beside)
+    try:
+        rules = load_rules(year, jurisdiction, folder)
+    except RulesError as exc:
+        if not str(exc).startswith("no rules for tax year"):
+            raise  # a file that is there but broken: the loader's file:line message
+        have = ", ".join(states_with_rules(folder)) or "none"
+        raise RulesError(
+            f"no rules for {code!r} for tax year {year} (states with rules: {have}); "
+            "leave State blank for federal tax only"
+        ) from None
+    if not isinstance(rules, StateRules):
+        raise RulesError(f"{rules.path}: not a state's rule file (jurisdiction: us-..)")
+    return rules
+
+
+def _own_folder(rules: Rules | None) -> Path | None:
+    """The rules folder ``rules`` came from, if it is not one the search path has anyway."""
+    if rules is None or rules.path is None:
+        return None
+    root = rules.path.resolve().parent.parent
+    defaults = {folder.resolve() for _, folder in _search_dirs(None) if folder.is_dir()}
+    return None if root in defaults else root

@@ -27,7 +27,7 @@ from ..rulebook.model import Rules
 from .schedule_d import Netting, carryover_worksheet, net_capital
 from .worksheets import WorksheetTax, qdcg_worksheet, schedule_d_worksheet, schedule_tax
 
-__all__ = ["Exact", "TaxInputs", "TaxResult", "compute_tax", "evaluate"]
+__all__ = ["Exact", "TaxInputs", "TaxResult", "compute_tax", "evaluate", "tax_inputs"]
 
 _ONE = Decimal(1)
 
@@ -179,6 +179,37 @@ def _money(value: Number | None, what: str, *, allow_negative: bool = True) -> D
     return amount
 
 
+def tax_inputs(
+    *,
+    filing_status: str,
+    ordinary_income: Number,
+    st_gain: Number = 0,
+    lt_gain: Number = 0,
+    qualified_dividends: Number = 0,
+    collectibles_gain: Number = 0,
+    deduction: Number | None = None,
+    st_carryforward: Number = 0,
+    lt_carryforward: Number = 0,
+) -> TaxInputs:
+    """``TaxInputs`` from friendly values, each converted to ``Decimal`` once (the
+    arguments as ``compute_tax`` takes them)."""
+    return TaxInputs(
+        filing_status=parse_filing_status(filing_status),
+        ordinary_income=_money(ordinary_income, "ordinary income"),
+        st_gain=_money(st_gain, "short-term gain"),
+        lt_gain=_money(lt_gain, "long-term gain"),
+        qualified_dividends=_money(
+            qualified_dividends, "qualified dividends", allow_negative=False
+        ),
+        collectibles_gain=_money(collectibles_gain, "collectibles gain"),
+        deduction=None
+        if deduction is None
+        else _money(deduction, "deduction", allow_negative=False),
+        st_carryforward=_money(st_carryforward, "short-term carryforward", allow_negative=False),
+        lt_carryforward=_money(lt_carryforward, "long-term carryforward", allow_negative=False),
+    )
+
+
 def compute_tax(
     rules: Rules,
     *,
@@ -201,20 +232,16 @@ def compute_tax(
     addition to ``lt_gain``. Carryforwards are positive numbers. ``deduction`` of None
     means the standard deduction for the year and filing status.
     """
-    x = TaxInputs(
-        filing_status=parse_filing_status(filing_status),
-        ordinary_income=_money(ordinary_income, "ordinary income"),
-        st_gain=_money(st_gain, "short-term gain"),
-        lt_gain=_money(lt_gain, "long-term gain"),
-        qualified_dividends=_money(
-            qualified_dividends, "qualified dividends", allow_negative=False
-        ),
-        collectibles_gain=_money(collectibles_gain, "collectibles gain"),
-        deduction=None
-        if deduction is None
-        else _money(deduction, "deduction", allow_negative=False),
-        st_carryforward=_money(st_carryforward, "short-term carryforward", allow_negative=False),
-        lt_carryforward=_money(lt_carryforward, "long-term carryforward", allow_negative=False),
+    x = tax_inputs(
+        filing_status=filing_status,
+        ordinary_income=ordinary_income,
+        st_gain=st_gain,
+        lt_gain=lt_gain,
+        qualified_dividends=qualified_dividends,
+        collectibles_gain=collectibles_gain,
+        deduction=deduction,
+        st_carryforward=st_carryforward,
+        lt_carryforward=lt_carryforward,
     )
     exact = evaluate(rules, x)
     base = exact.total_tax

@@ -23,6 +23,21 @@ What the optimizer also relies on: the bends depend on everything in the inputs 
 ``st_gain`` and ``lt_gain`` (they are given in ``(a, b)``, not in the gains); the tax
 never falls, and the carryforward never grows, when ``a`` or ``b`` rises. Systems add up
 (``CombinedTax``).
+
+**A tax that jumps.** Some state rules are steps, not slopes: California cuts each
+exemption credit by $6 for each $2,500 *or fraction thereof* of AGI over a threshold,
+Illinois drops the whole exemption once AGI is a dollar over $250,000. No branch that is
+linear on each piece can jump, and the optimizer reads a branch's slope from its values
+at the two ends of a piece. So such a system gives a branch for each side of a step
+and lets a branch *stop applying*: there its value is ``NOT_APPLICABLE``, a tax larger
+than any real one (the inputs are refused past 10^15), so it is never the least. The
+rule is that on each piece between listed lines a branch either applies on the whole
+closed piece (both ends included) and is linear there, or applies nowhere inside it;
+it may stop applying only on a listed line. The least branch is then the tax at every
+point, a step's own line included, and every branch the optimizer takes a slope of
+where it is the least is linear on that piece; the slopes it reads from a branch that
+stops applying at one end are wild, and only add candidate points it evaluates and
+rejects. ``tests/test_tax_bends.py`` checks the rule on random profiles.
 """
 
 from __future__ import annotations
@@ -33,7 +48,12 @@ from typing import NamedTuple, Protocol
 
 from .compute import TaxInputs
 
-__all__ = ["Bends", "Owed", "TaxSystem", "net_results"]
+__all__ = ["NOT_APPLICABLE", "Bends", "Owed", "TaxSystem", "net_results"]
+
+# The value of a branch where it does not apply (see "A tax that jumps" above): more than
+# any tax on amounts the inputs accept (each is under 10^15). It is never the least, so
+# the digits a sum with it loses to Decimal's 28 never matter.
+NOT_APPLICABLE = Decimal(10) ** 18
 
 
 class Owed(NamedTuple):

@@ -28,6 +28,7 @@ __all__ = [
     "WorksheetTax",
     "qdcg_worksheet",
     "schedule_d_worksheet",
+    "schedule_income",
     "schedule_tax",
     "taxed_below_25_percent",
 ]
@@ -55,6 +56,21 @@ def schedule_tax(
     starts, below = _schedule(tuple(rates), tuple(thresholds))
     i = bisect_left(starts, income) - 1  # the bracket ``income`` reaches into
     return below[i] + (income - starts[i]) * rates[i] if i >= 0 else ZERO
+
+
+def schedule_income(
+    tax: Decimal, rates: Sequence[Decimal], thresholds: Sequence[Decimal]
+) -> Decimal | None:
+    """The income on which the schedule's tax is ``tax`` (the inverse of
+    ``schedule_tax``), or None if no income is taxed that much. A state's credit stops
+    lowering the tax where the tax reaches the credit: that income is a bend."""
+    if tax <= 0:
+        return None
+    starts, below = _schedule(tuple(rates), tuple(thresholds))
+    i = bisect_left(below, tax) - 1  # the bracket whose tax range holds ``tax``
+    if i < 0 or rates[i] <= 0:
+        return None
+    return starts[i] + (tax - below[i]) / rates[i]
 
 
 @lru_cache(maxsize=64)

@@ -212,6 +212,15 @@ PROFILE_FIELDS = (
         "money",
         "Blank: $1.00. A position worth less is dust: sold for its loss, not bought back.",
     ),
+    # Last, so that Profile!A4:B20 ranges in users' formulas keep every field above it
+    # (the whole Profile is A4:B21 now).
+    ProfileField(
+        "State",
+        "State of residence",
+        "state",
+        "text",
+        "Two letters, e.g. CA, PA or IL, to add that state's income tax; blank: federal only.",
+    ),
 )
 
 
@@ -271,6 +280,23 @@ SUMMARY_FIELDS = (
     SummaryField("Deadline", "Deadline (trade date)", "deadline", "date"),
     SummaryField("DaysToDeadline", "Days left", "days_to_deadline", "int"),
     SummaryField("RulesUsed", "Rules used", "rules_used", "text"),
+    # With a state of residence the tax figures above are federal plus state; these
+    # lines are the state's part (zero, and rules "none", without one). Added last, so
+    # the defined names above keep their cells.
+    SummaryField(
+        "StateTaxWithoutHarvest",
+        "  of which state, without harvesting",
+        "state_tax_without_harvest",
+        "money",
+    ),
+    SummaryField(
+        "StateTaxWithHarvest",
+        "  of which state, with harvesting",
+        "state_tax_with_harvest",
+        "money",
+    ),
+    SummaryField("StateTaxSaved", "  of which state, saved", "state_tax_saved", "money"),
+    SummaryField("StateUsed", "State rules used", "state_used", "text"),
 )
 # The plan's notes are written as text in column A of Summary from this row down.
 NOTES_ROW = 4 + len(SUMMARY_FIELDS) + 1

@@ -426,6 +426,22 @@ CHECKS: tuple[tuple[str, str, Kind], ...] = (
 )
 
 
+def _summary_subtitle(values: dict[str, Any]) -> str:
+    """Which taxes the Summary's tax figures include: a plan's own (its state, if any,
+    named by the rules used), or, in the template, what they can be."""
+    federal = "Federal regular income tax plus net investment income tax"
+    if "state_used" not in values:  # the template: no plan yet
+        return (
+            f"{federal} for the tax year, plus state income tax when Profile State is filled "
+            "in (its part on the 'of which state' lines)."
+        )
+    used = values["state_used"]
+    if not used or used == "none":
+        return f"{federal} for the tax year (Profile State is blank: no state tax)."
+    state = str(used).split()[0].removeprefix("us-").upper()
+    return f"{federal}, plus {state} state income tax ({used}), for the tax year."
+
+
 def build_summary(
     ws: Worksheet,
     wb: Workbook,
@@ -437,7 +453,7 @@ def build_summary(
     _print_setup(ws)
     ws["A1"] = "Summary"
     ws["A1"].font = TITLE
-    ws["A2"] = "Federal regular income tax plus net investment income tax for the tax year."
+    ws["A2"] = _summary_subtitle(values)
     ws["A2"].font = HELP
     ws.column_dimensions["A"].width = 36
     ws.column_dimensions["B"].width = 22
@@ -561,12 +577,12 @@ FUNCTION_EXAMPLES: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "TLH_SUGGEST",
-        "=TLH_SUGGEST(Lots[#All], Prices[#All], Profile!A4:B20)",
+        "=TLH_SUGGEST(Lots[#All], Prices[#All], Profile!A4:B21)",
         "Spills the harvest plan with the Harvest table's headers.",
     ),
     (
         "TLH_SAVINGS",
-        "=TLH_SAVINGS(Lots[#All], Prices[#All], Profile!A4:B20)",
+        "=TLH_SAVINGS(Lots[#All], Prices[#All], Profile!A4:B21)",
         "Spills the Summary's names and values.",
     ),
 )

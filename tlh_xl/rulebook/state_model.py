@@ -1,0 +1,298 @@
+"""The typed model of a state's rule file (``rules/us-<st>/<year>.yaml``).
+
+A state's income tax, as far as a harvest moves it, is described by a handful of
+mechanics, each a small section of the file:
+
+* ``base``: where the state's income starts: federal adjusted gross income (CA, IL), or
+  the state's own classes of income, each net of its own losses and never below zero
+  (PA);
+* ``capital_loss``: the loss policy: whether capital results are netted as in federal AGI
+  (the federal limit and carryover flow through) or in one class of the state's own, the
+  loss that class may deduct from other income, and whether the rest carries forward;
+* ``income_tax``: a flat rate, or brackets per filing status;
+* ``standard_deduction``, ``exemption`` (an amount subtracted from income, lost above an
+  AGI limit) and ``exemption_credit`` (a credit against the tax for each personal
+  exemption, reduced in steps as AGI rises);
+* ``surtax``: a further rate on a base over a threshold, with a flag for a threshold that
+  is the same for every filing status.
+
+The mechanics themselves (the order of the lines, how the federal AGI is formed) are in
+``tax/state.py``; the numbers and switches are here. The same strict loader reads these
+files as the federal ones (``loader.py``: unknown keys, wrong types and thresholds out of
+order are refused with ``file:line key.path``), and ``rules/schema.json`` covers both.
+
+``status`` adds ``unverified`` to the federal ``official`` and ``projected``: figures
+that could not be checked against the state's own law, form or instructions, which the
+file's notes then say, with what was checked instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from itertools import pairwise
+from pathlib import Path
+from typing import Annotated, ClassVar, Literal, TypeAlias
+
+from pydantic import Field, PrivateAttr, model_validator
+
+from ..filing_status import FILING_STATUSES, FilingStatus
+from .model import (
+    Amount,
+    ByStatus,
+    Indexing,
+    Rate,
+    References,
+    Rules,
+    ThresholdsByStatus,
+    _Strict,
+)
+
+__all__ = [
+    "AnyRules",
+    "CountByStatus",
+    "StateBase",
+    "StateCapitalLoss",
+    "StateExemption",
+    "StateExemptionCredit",
+    "StateIncomeTax",
+    "StatePhaseOut",
+    "StateRules",
+    "StateStandardDeduction",
+    "StateSurtax",
+    "is_state_jurisdiction",
+    "model_for",
+]
+
+Count = Annotated[int, Field(ge=0, le=10)]
+
+
+class CountByStatus(_Strict):
+    """A whole number per filing status (personal exemptions: 1, or 2 on a joint return)."""
+
+    single: Count
+    married_joint: Count
+    married_separate: Count
+    head_of_household: Count
+    qualifying_surviving_spouse: Count
+
+    def of(self, status: FilingStatus) -> int:
+        value: int = getattr(self, status)
+        return value
+
+
+class StateBase(_Strict):
+    """Where the state's income starts.
+
+    ``federal_agi``: federal adjusted gross income, with the state's own capital result
+    in place of the federal one where ``capital_loss`` says the state nets on its own.
+    ``classes``: the state's own classes of income (PA-40 lines 1–8), each net of its own
+    losses and never below zero; the engine sees ordinary income as one class, qualified
+    dividends as another, and gains and losses from property as a third.
+    """
+
+    reference: References
+    start: Literal["federal_agi", "classes"]
+
+
+class StateCapitalLoss(_Strict):
+    """The loss policy: how far netting reaches, the cap against other income, and
+    whether what is left carries forward.
+
+    ``netting: federal``: the capital result in federal AGI flows through (the federal
+    $3,000 limit and carryover apply; no ``limit`` here). ``netting: one_class``: this
+    year's short- and long-term gains and losses (collectibles included) net in one
+    class; with ``carryforward`` the carryovers from earlier years enter it as losses
+    (the Profile's carryforwards, read as the state's), without it they do not. A net
+    loss deducts at most ``limit`` from other income (0: a net loss counts as zero).
+    """
+
+    reference: References
+    netting: Literal["federal", "one_class"]
+    limit: ByStatus | None = None
+    carryforward: bool
+
+    @model_validator(mode="after")
+    def _limit_goes_with_own_netting(self) -> StateCapitalLoss:
+        if self.netting == "one_class" and self.limit is None:
+            raise ValueError("limit: missing (netting one_class needs the loss limit; 0 for none)")
+        if self.netting == "federal" and self.limit is not None:
+            raise ValueError("limit: not used with netting federal (the federal limit applies)")
+        if self.netting == "federal" and not self.carryforward:
+            raise ValueError(
+                "carryforward: netting federal carries the federal carryover; it is true"
+            )
+        return self
+
+
+class StateIncomeTax(_Strict):
+    """A flat rate on taxable income, or brackets per filing status (each rate applies
+    from its threshold up). ``indexing`` as in the federal files (``rules new``); null:
+    the projection copies the thresholds."""
+
+    INDEXED: ClassVar[str] = "thresholds"
+
+    reference: References
+    flat_rate: Rate | None = None
+    rates: Annotated[list[Rate], Field(min_length=1)] | None = None
+    thresholds: ThresholdsByStatus | None = None
+    indexing: Indexing | None = None
+
+    @model_validator(mode="after")
+    def _flat_or_brackets(self) -> StateIncomeTax:
+        brackets = self.rates is not None or self.thresholds is not None
+        if (self.flat_rate is None) == (not brackets):
+            raise ValueError("give either flat_rate, or rates with thresholds")
+        if brackets:
+            if self.rates is None or self.thresholds is None:
+                raise ValueError("brackets need both rates and thresholds")
+            for status in FILING_STATUSES:
+                count = len(self.thresholds.of(status))
+                if count != len(self.rates):
+                    raise ValueError(
+                        f"thresholds.{status} has {count} values but there are "
+                        f"{len(self.rates)} rates; give one threshold per rate"
+                    )
+            for lower, upper in pairwise(self.rates):
+                if upper <= lower:
+                    raise ValueError(f"rates must increase ({upper} follows {lower})")
+        elif self.indexing is not None:
+            raise ValueError("indexing: a flat rate has no thresholds to index")
+        return self
+
+
+class StateStandardDeduction(_Strict):
+    """The state's standard deduction (the engine always takes it: a federal itemized
+    deduction is not the state's)."""
+
+    INDEXED: ClassVar[str] = "amount"
+
+    reference: References
+    amount: ByStatus
+    indexing: Indexing | None = None
+
+
+class StateExemption(_Strict):
+    """An exemption allowance subtracted from income, the total for the filing status,
+    none at all once federal AGI is more than ``lost_above_agi`` (a cliff: IL-1040
+    Step 4)."""
+
+    INDEXED: ClassVar[str] = "amount"
+
+    reference: References
+    amount: ByStatus
+    lost_above_agi: ByStatus | None = None
+    indexing: Indexing | None = None
+
+
+class StatePhaseOut(_Strict):
+    """Each credit is reduced by ``reduction`` for each ``step`` of federal AGI, or
+    fraction of one, over ``agi_over`` (never below zero)."""
+
+    agi_over: ByStatus
+    step: ByStatus
+    reduction: Amount
+
+    @model_validator(mode="after")
+    def _steps_are_positive(self) -> StatePhaseOut:
+        for status in FILING_STATUSES:
+            if self.step.of(status) <= 0:
+                raise ValueError(f"step.{status}: must be more than 0")
+        return self
+
+
+class StateExemptionCredit(_Strict):
+    """A credit against the tax of ``amount`` for each personal exemption (``count``
+    per filing status), after the AGI phase-out; it cannot make the tax negative."""
+
+    reference: References
+    amount: Amount
+    count: CountByStatus
+    phase_out: StatePhaseOut | None = None
+
+
+class StateSurtax(_Strict):
+    """A further ``rate`` on the part of ``base`` over a threshold (CA's 1% over $1M).
+
+    ``same_for_all_statuses``: one ``threshold`` for every filing status, not doubled
+    for a joint return (RTC §17043); otherwise ``threshold_by_status``.
+    """
+
+    reference: References
+    name: str = Field(min_length=1)
+    rate: Rate
+    base: Literal["taxable_income"]
+    same_for_all_statuses: bool
+    threshold: Amount | None = None
+    threshold_by_status: ByStatus | None = None
+
+    @model_validator(mode="after")
+    def _one_kind_of_threshold(self) -> StateSurtax:
+        if self.same_for_all_statuses and (
+            self.threshold is None or self.threshold_by_status is not None
+        ):
+            raise ValueError("same_for_all_statuses: give threshold, not threshold_by_status")
+        if not self.same_for_all_statuses and (
+            self.threshold_by_status is None or self.threshold is not None
+        ):
+            raise ValueError("give threshold_by_status (the threshold differs by status)")
+        return self
+
+    def threshold_for(self, status: FilingStatus) -> Decimal:
+        if self.same_for_all_statuses:
+            assert self.threshold is not None  # the validator's rule
+            return self.threshold
+        assert self.threshold_by_status is not None
+        return self.threshold_by_status.of(status)
+
+
+class StateRules(_Strict):
+    """One state's rules for one tax year."""
+
+    jurisdiction: Annotated[str, Field(pattern=r"^us-[a-z]{2}$")]
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    status: Literal["official", "projected", "unverified"]
+    last_verified: dt.date | None
+    notes: str | None = None
+    base: StateBase
+    capital_loss: StateCapitalLoss
+    income_tax: StateIncomeTax
+    standard_deduction: StateStandardDeduction | None = None
+    exemption: StateExemption | None = None
+    exemption_credit: StateExemptionCredit | None = None
+    surtax: StateSurtax | None = None
+
+    _path: Path | None = PrivateAttr(default=None)
+    _inherits_from: tuple[Path, ...] = PrivateAttr(default=())
+
+    @property
+    def path(self) -> Path | None:
+        """The file these rules were loaded from, if any."""
+        return self._path
+
+    @property
+    def inherits_from(self) -> tuple[Path, ...]:
+        """The files this one extends (``extends: 2025``), nearest first."""
+        return self._inherits_from
+
+    @property
+    def state(self) -> str:
+        """The two-letter code, as the Profile gives it: ``CA`` for ``us-ca``."""
+        return self.jurisdiction.removeprefix("us-").upper()
+
+    def describe(self) -> str:
+        """Short label such as ``us-ca 2025 (official)`` for messages and the workbook."""
+        return f"{self.jurisdiction} {self.year} ({self.status})"
+
+
+AnyRules: TypeAlias = "Rules | StateRules"
+
+
+def is_state_jurisdiction(jurisdiction: object) -> bool:
+    """``us-ca`` and the like: a state's folder, whose files are ``StateRules``."""
+    return isinstance(jurisdiction, str) and jurisdiction.startswith("us-")
+
+
+def model_for(jurisdiction: object) -> type[Rules] | type[StateRules]:
+    """The model a rule file is validated against, by the jurisdiction it gives."""
+    return StateRules if is_state_jurisdiction(jurisdiction) else Rules
