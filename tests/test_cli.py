@@ -178,3 +178,15 @@ def test_rules_diff_finds_a_new_year_in_the_same_rules_dir(tmp_path: Path) -> No
     assert main(["rules", "new", "2027", "--from", "2026", "--rules-dir", str(folder)]) == 0
     assert (folder / "us" / "2027.yaml").is_file()
     assert main(["rules", "diff", "2026", "2027", "--rules-dir", str(folder)]) == 0
+
+
+def test_fill_says_how_many_lots_and_prices_it_read(tmp_path: Path, capsys) -> None:
+    """A fill that read fewer rows than the user typed would plan without a word; it
+    says what it read, so a table that stopped short shows."""
+    from tlh_xl.cli import main
+    from tlh_xl.workbook.sample import build_sample_workbook
+
+    build_sample_workbook(tmp_path / "sample.xlsx")
+    assert main(["fill", str(tmp_path / "sample.xlsx"), "-o", str(tmp_path / "out.xlsx")]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("read 40 lots from Lots, 15 prices from Prices; wrote ")

@@ -112,7 +112,7 @@ def cmd_fill(args: argparse.Namespace) -> int:
         prices_csv=Path(args.prices) if args.prices else None,
         on_rules=warn_projected,
     )
-    print(f"wrote {result.output}\n")
+    print(f"read {result.read}; wrote {result.output}\n")
     print_plan(result.plan, result.rules)
     return 0
 

@@ -25,7 +25,7 @@ from ..harvest.plan import HarvestPlan
 from ..rulebook import Rules
 from .fast_read import NeedsFullLoad, open_fast
 from .package import Carry, CarryFailed, refused
-from .reader import Inputs, read_inputs
+from .reader import Inputs, price_pairs, read_inputs
 from .writer import save_atomic, write_plan
 
 __all__ = ["FillResult", "default_output", "fill_workbook", "load_workbook_safely"]
@@ -40,6 +40,7 @@ class FillResult:
     plan: HarvestPlan
     rules: Rules
     output: Path
+    read: str = ""  # what was read, in words: "40 lots from Lots, 15 prices from Prices"
 
 
 def default_output(path: Path) -> Path:
@@ -171,7 +172,12 @@ def fill_workbook(
         write_plan(wb, plan)
         save_atomic(wb, target)
     bar.step(4, 4, "done")
-    return FillResult(plan, rules, target)
+    lots, prices = len(inputs.lots.records), len(price_pairs(inputs.prices))
+    read = (
+        f"{lots:,} lot{'s' * (lots != 1)} from {inputs.lots.name}, "
+        f"{prices:,} price{'s' * (prices != 1)} from {inputs.prices.name}"
+    )
+    return FillResult(plan, rules, target, read)
 
 
 def _read_workbook(
