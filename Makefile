@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/targets.py
 	$(BIN)/python bench/fill.py
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/ledger.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check tlh_xl tests bench
