@@ -73,6 +73,8 @@ from .reader import (
     map_headers,
     read_grid,
     read_inputs,
+    resize_table,
+    rows_below,
 )
 
 __all__ = ["FastBook", "NeedsFullLoad", "open_fast"]
@@ -559,9 +561,16 @@ class FastBook:
                 return read_grid(wb, name, columns, cached)
             min_col, min_row, max_col, max_row = range_boundaries(ref)
             assert min_col and min_row and max_col and max_row
-            return self._guarded(
-                lambda: self.sheet(ws, stripped).grid(min_col, min_row, max_col, max_row, columns)
-            )
+
+            def table_grid() -> Grid:
+                assert stripped is not None
+                sheet = self.sheet(ws, stripped)
+                # Rows filled in directly below the table are its rows (reader.rows_below).
+                grown = rows_below(sheet.value, min_col, max_col, max_row, sheet.last_row())
+                resize_table(ws, name, grown)
+                return sheet.grid(min_col, min_row, max_col, grown, columns)
+
+            return self._guarded(table_grid)
         matches = [ws for ws in wb.worksheets if ws.title.casefold() == name.casefold()]
         split = self._stripped(matches[0]) if matches else None
         if split is None:

@@ -52,6 +52,8 @@ __all__ = [
     "read_csv_grid",
     "read_grid",
     "read_inputs",
+    "resize_table",
+    "rows_below",
 ]
 
 Cached = Callable[[str, str], Any]  # (sheet, coordinate) → cached value of a formula cell
@@ -107,6 +109,39 @@ def find_table(wb: Workbook, name: str) -> tuple[Worksheet, str] | None:
     return None
 
 
+def _blank_cell(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def rows_below(
+    value_at: Callable[[int, int], Any], min_col: int, max_col: int, max_row: int, last: int
+) -> int:
+    """A table's last row, counting the rows filled in directly below it: rows a script,
+    a paste or LibreOffice wrote without growing the table are data the user means, and
+    reading only the table's own rows would plan without them, without a word. The first
+    blank row ends the table."""
+    row = max_row
+    while row < last and not all(
+        _blank_cell(value_at(row + 1, c)) for c in range(min_col, max_col + 1)
+    ):
+        row += 1
+    return row
+
+
+def resize_table(ws: Any, name: str, max_row: int) -> None:
+    """Grow table ``name`` on ``ws`` down to ``max_row`` (and its filter with it), so the
+    workbook tlh-xl writes has the table the user meant."""
+    for table in ws.tables.values():
+        if str(table.name).casefold() == name.casefold():
+            min_col, min_row, max_col, old = range_boundaries(str(table.ref))
+            assert min_col and min_row and max_col and old
+            if max_row > old:
+                ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{max_row}"
+                table.ref = ref
+                if table.autoFilter is not None:
+                    table.autoFilter.ref = ref
+
+
 def _header_range(wb: Workbook, name: str) -> tuple[Any, int, int, int, int]:
     """(sheet, min_col, header_row, max_col, max_row) of a table or plain range."""
     found = find_table(wb, name)
@@ -114,7 +149,15 @@ def _header_range(wb: Workbook, name: str) -> tuple[Any, int, int, int, int]:
         ws, ref = found
         min_col, min_row, max_col, max_row = range_boundaries(ref)
         assert min_col and min_row and max_col and max_row
-        return ws, min_col, min_row, max_col, max_row
+        cells = ws._cells  # looked up, not created: reading must not add empty cells
+
+        def value_at(row: int, col: int) -> Any:
+            cell = cells.get((row, col))
+            return None if cell is None else cell.value
+
+        grown = rows_below(value_at, min_col, max_col, max_row, ws.max_row)
+        resize_table(ws, name, grown)
+        return ws, min_col, min_row, max_col, grown
     matches = [ws for ws in wb.worksheets if ws.title.casefold() == name.casefold()]
     if not matches:
         raise WorkbookError(f"{name}: no table or sheet named {name!r} in the workbook")
