@@ -43,6 +43,7 @@ __all__ = [
     "number_rows",
     "read_table",
     "resolve_tz",
+    "utc_time",
 ]
 
 # 200 MiB holds about a million Kraken ledger rows (~150 bytes each), more than any one
@@ -151,6 +152,30 @@ class Table:
 _PLAIN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 # US digit grouping done right: 1,234 or 12,345,678.90; never 1,2.5 or 150,62.
 _GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
+def utc_time(row: Row, column: str, pattern: re.Pattern[str], expected: str) -> dt.datetime:
+    """The UTC time in ``column``, matched by ``pattern`` whose groups are year, month,
+    day, hour, minute, second (may be absent) and a fraction of up to six digits;
+    ``expected`` says what the format looks like, for the error."""
+    text = row.text(column)
+    m = pattern.fullmatch(text)
+    if not m:
+        raise row.error(column, f"{expected}, got {text!r}")
+    y, mo, d, h, mi, s, frac = m.groups()
+    try:
+        return dt.datetime(
+            int(y),
+            int(mo),
+            int(d),
+            int(h),
+            int(mi),
+            int(s or 0),
+            int((frac or "0").ljust(6, "0")),
+            tzinfo=dt.timezone.utc,
+        )
+    except ValueError:
+        raise row.error(column, f"not a real date and time: {text!r}") from None
 
 
 def number(text: str, *, money: bool = False, grouping: bool = False) -> Decimal:

@@ -96,6 +96,7 @@ from ._common import (
     derived,
     number,
     number_rows,
+    utc_time,
 )
 
 __all__ = ["FORMAT", "read"]
@@ -214,26 +215,7 @@ def _matches(header: tuple[str, ...]) -> bool:
 
 
 def _time(row: Row) -> dt.datetime:
-    text = row.text("Timestamp")
-    m = _TIME.fullmatch(text)
-    if not m:
-        raise row.error(
-            "Timestamp", f"expected a UTC time like '2025-03-01 14:05:09 UTC', got {text!r}"
-        )
-    y, mo, d, h, mi, s, frac = m.groups()
-    try:
-        return dt.datetime(
-            int(y),
-            int(mo),
-            int(d),
-            int(h),
-            int(mi),
-            int(s),
-            int((frac or "0").ljust(6, "0")),
-            tzinfo=dt.timezone.utc,
-        )
-    except ValueError:
-        raise row.error("Timestamp", f"not a real date and time: {text!r}") from None
+    return utc_time(row, "Timestamp", _TIME, "expected a UTC time like '2025-03-01 14:05:09 UTC'")
 
 
 def _note_number(row: Row, text: str) -> Decimal:

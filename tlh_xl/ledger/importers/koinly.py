@@ -66,7 +66,16 @@ import re
 from decimal import Decimal
 
 from ..transactions import Transaction, TxType
-from ._common import ExportFormat, FeeFields, ReadOptions, Row, RowFields, Table, number_rows
+from ._common import (
+    ExportFormat,
+    FeeFields,
+    ReadOptions,
+    Row,
+    RowFields,
+    Table,
+    number_rows,
+    utc_time,
+)
 
 __all__ = ["FORMAT", "read"]
 
@@ -130,24 +139,8 @@ def _near_miss(header: tuple[str, ...]) -> str | None:
 
 
 def _time(row: Row) -> dt.datetime:
-    text = row.text("Date")
-    m = _TIME.fullmatch(text)
-    if not m:
-        raise row.error("Date", f"expected a UTC time like '2025-03-01 14:05 UTC', got {text!r}")
-    y, mo, d, h, mi, s, frac = m.groups()
-    try:
-        return dt.datetime(
-            int(y),
-            int(mo),
-            int(d),
-            int(h),
-            int(mi),
-            int(s or 0),
-            int((frac or "0").ljust(6, "0")),
-            tzinfo=dt.timezone.utc,  # Koinly writes this report in UTC
-        )
-    except ValueError:
-        raise row.error("Date", f"not a real date and time: {text!r}") from None
+    # Koinly writes this report in UTC.
+    return utc_time(row, "Date", _TIME, "expected a UTC time like '2025-03-01 14:05 UTC'")
 
 
 class _Reader:

@@ -80,7 +80,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..transactions import Transaction, TxType
-from ._common import ExportFormat, ReadOptions, Row, Table, derived, number_rows
+from ._common import ExportFormat, ReadOptions, Row, Table, derived, number_rows, utc_time
 
 __all__ = ["FORMAT", "normalize_asset", "read"]
 
@@ -163,24 +163,8 @@ class _Reader:
     # -- cells -------------------------------------------------------------------------
 
     def time(self, row: Row) -> dt.datetime:
-        text = row.text("time")
-        m = _TIME.fullmatch(text)
-        if not m:
-            raise row.error("time", f"expected a time like '2025-03-01 14:05:09', got {text!r}")
-        y, mo, d, h, mi, s, frac = m.groups()
-        try:
-            return dt.datetime(
-                int(y),
-                int(mo),
-                int(d),
-                int(h),
-                int(mi),
-                int(s),
-                int((frac or "0").ljust(6, "0")),
-                tzinfo=dt.timezone.utc,  # Kraken: "in UTC time zone"
-            )
-        except ValueError:
-            raise row.error("time", f"not a real date and time: {text!r}") from None
+        # Kraken: "in UTC time zone"
+        return utc_time(row, "time", _TIME, "expected a time like '2025-03-01 14:05:09'")
 
     def asset(self, row: Row) -> str:
         code = row.required("asset", "an asset code")
