@@ -9,6 +9,9 @@ comes back the same for all of them, refused with the same one-line error when t
 inputs are bad. What each then shows is built from ``workbook.tables``, so the
 Harvest rows, Positions rows and Summary values are laid out once as well.
 
+When the Lots are empty and a Transactions table is given, the lots come from the
+ledger (``lots_from_ledger``): the same step for every front end that reads one.
+
 Nothing about the plan is decided in a caller: a bug like "the function skips a lot
 without a price while the command refuses it" cannot exist in only one of them.
 """
@@ -17,11 +20,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .errors import InputError, RulesError
 from .harvest.inputs import Profile, parse_prices, resolve_profile
 from .harvest.plan import HarvestPlan, plan_harvest
+from .lots_from_ledger import LedgerLots, ledger_lots, ledger_settings
 from .rulebook import Rules, load_rules
 from .workbook.reader import Grid, identical_groups, price_pairs
 
@@ -36,12 +40,15 @@ class PlanInputs:
     profile_place: Callable[[str], str]  # Profile field → "Profile!B6 OrdinaryIncome"
     lots: Grid
     prices: Grid
+    transactions: Grid | None = None  # read when the Lots are empty: the lots come from it
+    wallets: Grid | None = None  # the user's wallets, for transfers in the transactions
 
 
 @dataclass(frozen=True)
 class PlanResult:
     plan: HarvestPlan
     rules: Rules
+    ledger: LedgerLots | None = None  # when the lots were built from transactions
 
 
 def run_plan(
@@ -60,17 +67,41 @@ def run_plan(
         raise RulesError(f"{where('tax_year')}: {exc}") from None
     if on_rules is not None:
         on_rules(rules)
-    check_prices(inputs.lots, inputs.prices)
+    ledger_settings(inputs.profile, where)  # TimeZone and LotMethod are checked always
+    lots, profile, from_ledger = inputs.lots, inputs.profile, None
+    transactions = inputs.transactions
+    if not lots.records and transactions is not None and transactions.records:
+        from_ledger = ledger_lots(
+            profile, where, transactions, resolved.tax_year, resolved.as_of_date, inputs.wallets
+        )
+        lots, profile = from_ledger.lots, from_ledger.profile
+    check_prices(lots, inputs.prices)
     plan = plan_harvest(
         rules,
-        inputs.profile,
-        inputs.lots.records,
+        profile,
+        lots.records,
         price_pairs(inputs.prices),
         identical=identical_groups(inputs.prices),
-        place=inputs.lots.place,
+        place=lots.place,
         profile_place=where,
     )
-    return PlanResult(plan, rules)
+    if from_ledger is None:
+        count = len(lots.records)
+        said = replace(
+            plan.summary,
+            lots_from=f"{lots.name} ({count:,} lot{'s' * (count != 1)})",
+            realized_from="Profile",
+            time_zone_used="not used (no transactions)",
+        )
+        return PlanResult(replace(plan, summary=said), rules)
+    said = replace(
+        plan.summary,
+        lots_from=from_ledger.lots_from,
+        realized_from=from_ledger.realized_from,
+        time_zone_used=from_ledger.time_zone_used,
+    )
+    messages = [*plan.messages, *from_ledger.messages]
+    return PlanResult(replace(plan, summary=said, messages=messages), rules, from_ledger)
 
 
 def check_prices(lots: Grid, prices: Grid) -> None:

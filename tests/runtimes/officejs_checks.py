@@ -335,3 +335,30 @@ def test_fill_button_and_functions_give_the_headless_plan(tmp_path: Path, varian
     texts = [v for a in actions if a["func"] == "setValues" for row in a["values"] for v in row]
     for message in headless.messages:
         assert message in texts
+
+
+def test_fill_button_builds_the_lots_from_the_transactions_as_fill_does(tmp_path: Path) -> None:
+    """An empty Lots table and a filled Transactions table: the Fill button builds the
+    lots from the transactions (Wallets, TimeZone), as ``tlh-xl fill`` does, and writes the
+    year's disposals on a Realized sheet it adds."""
+    from tlh_xl.workbook.fill import fill_workbook
+    from tlh_xl.workbook.sample import build_ledger_sample_workbook
+
+    source = tmp_path / "ledger.xlsx"
+    build_ledger_sample_workbook(source)
+    headless = fill_workbook(source, tmp_path / "out.xlsx", progress=False).plan
+    assert headless.sale_records  # the sample's SOL lots are sold at a loss
+    payload = _officejs_payload(source)
+    book = xw.Book(json=payload)
+    asyncio.run(custom_scripts_call(module, "TLH_FILL", typehint_to_value={xw.Book: book}))
+    actions = book.json()["actions"]
+    assert any(a["func"] == "addSheet" and a["args"][1] == "Realized" for a in actions)
+    tables = [a["values"] for a in actions if a["func"] == "setValues" and a["start_row"] == 0]
+    harvest = next(t for t in tables if t[0] == list(HARVEST_HEADERS))
+    assert [r[0] for r in harvest[1:]] == [s.lot_id for s in headless.sale_records]
+    assert [Decimal(str(r[9])) for r in harvest[1:]] == [s.gain_loss for s in headless.sale_records]
+    realized = next(t for t in tables if t[0][:2] == ["Lot ID", "Asset"] and "Sold" in t[0])
+    assert len(realized) == 4  # the header and the three 2026 disposals
+    assert sum(Decimal(str(r[10])) for r in realized[1:]) == Decimal("11263.33")
+    texts = [v for a in actions if a["func"] == "setValues" for row in a["values"] for v in row]
+    assert headless.summary.lots_from in texts and headless.summary.realized_from in texts

@@ -152,6 +152,16 @@ def _realized_csv(ledger: Ledger, year: int, path: Path) -> None:
     )
 
 
+def _method_arg(text: str) -> Any:
+    from ..errors import InputError
+    from ..ledger import parse_standing_order
+
+    try:
+        return parse_standing_order(text, "--method")
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--method: ")) from None
+
+
 def cmd_ledger(args: argparse.Namespace) -> int:
     from ..errors import InputError
     from ..ledger import LedgerSettings, build_ledger
@@ -161,11 +171,17 @@ def cmd_ledger(args: argparse.Namespace) -> int:
         if target and Path(target).resolve() in {p.resolve() for p in paths}:
             raise InputError(f"{target}: is one of the input files; choose another name")
     transactions, read = read_ledger_files(paths, args.format, args.tz or "UTC", args.wallet)
+    own = list(args.own_wallet or ())
+    for path in paths:  # a workbook's Wallets table lists the user's wallets too
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            from ..workbook.ledger_book import read_workbook_wallets
+
+            own.extend(w for w in read_workbook_wallets(path) if w not in own)
     settings = LedgerSettings(
         methods=args.method,
         time_zone=args.tz or "UTC",
         universal=args.universal,
-        wallets=tuple(args.own_wallet or ()),
+        wallets=tuple(own),
         through=args.through,
     )
     ledger = build_ledger(transactions, settings)
@@ -183,7 +199,8 @@ def cmd_ledger(args: argparse.Namespace) -> int:
     income = ledger.income_in(year)
     if income:
         total = sum((e.value_usd for e in income), Decimal(0))
-        print(f"  Ordinary income          {money(total):>16}   ({len(income)} events)")
+        events = f"{len(income)} event{'s' * (len(income) != 1)}"
+        print(f"  Ordinary income          {money(total):>16}   ({events})")
     print(f"  Time zone                {ledger.time_zone:>16}")
     shown = [b for b in ledger.balances if b.quantity][:20]
     if shown:
@@ -229,9 +246,11 @@ def add_parser(sub: Any, date_arg: Any) -> None:
     )
     p.add_argument(
         "--method",
-        choices=METHOD_NAMES,
+        type=_method_arg,
+        metavar="METHOD",
         help="which lots a sale takes: fifo (the default the regulations give), lifo, "
-        "hifo (highest basis per unit) or specific (each sale names its lots)",
+        "hifo (highest basis per unit) or specific (each sale names its lots); or one "
+        "per year from then on, a standing order: '2021:hifo,2025:fifo'",
     )
     p.add_argument(
         "--universal",

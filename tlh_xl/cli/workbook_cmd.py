@@ -44,6 +44,13 @@ def print_plan(plan: Any, rules: Rules, top: int = 10) -> None:
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
         print(f"  {label:<{width}}  {value:>27}")
+    if s.lots_from.startswith("Transactions"):  # say where the inputs came from
+        for label, value in (
+            ("Lots from", s.lots_from),
+            ("Realized gains from", s.realized_from),
+            ("Time zone used", s.time_zone_used),
+        ):
+            print(f"  {label:<{width}}  {value}")
     for message in plan.messages:
         print(f"  note: {message}")
     from ..domain.terms import term_label
@@ -139,40 +146,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _demo_ledger(args: argparse.Namespace, output: Any) -> int:
-    """The ledger, then the plan: the bundled sample transactions (three wallets, a
-    transfer with a network fee, staking income, a trade) become the open lots and 2026's
-    realized gains, and the plan is made from them with the sample's profile and prices."""
+    """The ledger, then the plan, as a user runs them: the bundled sample transactions
+    (three wallets, a transfer with a network fee, staking income, a trade) typed into
+    the Transactions table of a workbook whose Lots table is empty, and ``fill`` builds
+    the open lots and 2026's realized gains from them, then plans."""
     import tempfile
-    from decimal import Decimal
     from pathlib import Path
 
-    from ..ledger import LedgerSettings, build_ledger
-    from ..ledger.own_format import read_transactions_csv
     from ..workbook.fill import fill_workbook
-    from ..workbook.ledger_book import write_ledger_workbook
-    from ..workbook.sample import SAMPLES, apply_sample_profile_and_prices
+    from ..workbook.sample import build_ledger_sample_workbook
 
-    source = SAMPLES / "sample_transactions.csv"
-    zone = "America/New_York"
-    ledger = build_ledger(
-        read_transactions_csv(source, zone), LedgerSettings(time_zone=zone, wallets=("Ledger",))
-    )
-    totals = ledger.realized_totals(2026)
-    print(f"Sample ledger: {source.name}, 9 transactions across Coinbase, Kraken and Ledger")
-    print(f"(a New Yorker's; per wallet from 2025, FIFO). Open lots: {len(ledger.lots)}.")
-    income = sum((e.value_usd for e in ledger.income_in(2026)), Decimal(0))
-    print(
-        f"  Realized in 2026: short-term {money(totals['short'])}, long-term "
-        f"{money(totals['long'])}; staking income {money(income)}\n"
-    )
+    print("Sample ledger: 9 transactions across Coinbase, Kraken and a Ledger hardware wallet,")
+    print("typed into the Transactions table; the Lots table is empty, so the lots are built")
+    print("from the transactions (a New Yorker's: TimeZone America/New_York, FIFO).\n")
     with tempfile.TemporaryDirectory() as tmp:
         book = Path(tmp) / "ledger-sample.xlsx"
-        write_ledger_workbook(ledger, 2026, book)
-        apply_sample_profile_and_prices(book)
+        build_ledger_sample_workbook(book)
         result = fill_workbook(book, output, rules_dir=args.rules_dir, on_rules=warn_projected)
+    print(f"read {result.read}\n")
     print_plan(result.plan, result.rules)
     print(
-        f"Wrote {result.output}: Lots and Realized come from the ledger. The staking income "
-        "is ordinary income: add it to OrdinaryIncome on your own Profile."
+        f"Wrote {result.output}: Positions lists the open lots built from the Transactions, "
+        "and Realized this year's disposals."
     )
     return 0

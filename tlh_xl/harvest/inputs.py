@@ -52,6 +52,11 @@ class Profile:
       so the plan does not.
     * ``state``: none: federal tax only. A two-letter code (``CA``) adds that state's
       income tax, by its rule file, to the tax the plan minimizes.
+    * ``time_zone`` and ``lot_method``: how lots are built from transactions, when they
+      are (``tlh-xl fill`` on a workbook whose Lots table is empty and whose Transactions
+      table is not): the IANA zone for bare dates and each sale's tax year (blank: UTC),
+      and the method or standing order by year (blank: FIFO). The plan itself does not
+      read them.
     """
 
     filing_status: str
@@ -72,6 +77,8 @@ class Profile:
     realized_collectibles: Number | None = None
     min_trade: Number | None = None
     state: str | None = None
+    time_zone: str | None = None
+    lot_method: str | None = None
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Profile:

@@ -89,6 +89,11 @@ class Summary:
     state_tax_with_harvest: Decimal = ZERO
     state_tax_saved: Decimal = ZERO
     state_used: str = "none"  # the state's rule file, or "none" (Profile State is blank)
+    # Where the inputs came from, in words (set by the pipeline, ``app.run_plan``, when
+    # the lots are built from transactions).
+    lots_from: str = "the lots given"
+    realized_from: str = "the profile"
+    time_zone_used: str = ""
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,14 @@ workbook table's rows). The rules chosen, with their sources: ``docs/LEDGER.md``
 """
 
 from .engine import FIAT, PER_WALLET_FROM, LedgerSettings, build_ledger, time_zone
-from .methods import DEFAULT_METHOD, METHODS, Method, MethodSchedule, parse_method
+from .methods import (
+    DEFAULT_METHOD,
+    METHODS,
+    Method,
+    MethodSchedule,
+    parse_method,
+    parse_standing_order,
+)
 from .own_format import (
     MAX_ROWS,
     TRANSACTION_COLUMNS,
@@ -50,6 +57,7 @@ __all__ = [
     "build_ledger",
     "parse_lot_picks",
     "parse_method",
+    "parse_standing_order",
     "parse_transaction_rows",
     "read_transactions_csv",
     "time_zone",

@@ -17,7 +17,14 @@ from typing import Literal, get_args
 
 from ..errors import InputError
 
-__all__ = ["DEFAULT_METHOD", "METHODS", "Method", "MethodSchedule", "parse_method"]
+__all__ = [
+    "DEFAULT_METHOD",
+    "METHODS",
+    "Method",
+    "MethodSchedule",
+    "parse_method",
+    "parse_standing_order",
+]
 
 Method = Literal["fifo", "lifo", "hifo", "specific"]
 METHODS: tuple[Method, ...] = get_args(Method)
@@ -47,6 +54,32 @@ def parse_method(value: object, where: str = "method") -> Method:
         raise InputError(
             f"{where}: {value!r} is not a method (expected one of {', '.join(METHODS)})"
         ) from None
+
+
+def parse_standing_order(value: object, where: str = "method") -> Method | dict[int, Method]:
+    """One method (``HIFO``) or a standing order by year (``2021: HIFO; 2025: FIFO``,
+    commas or semicolons between the years) as ``MethodSchedule`` takes it; anything else
+    refused naming ``where``."""
+    text = str(value or "").strip()
+    if not any(ch == ":" or ch.isdigit() for ch in text):  # a year means an order
+        return parse_method(text, where)
+    order: dict[int, Method] = {}
+    for part in text.replace(",", ";").split(";"):
+        if not part.strip():
+            continue
+        year_text, colon, name = part.partition(":")
+        year_text = year_text.strip()
+        if not colon or not year_text.isdigit() or not 1900 <= int(year_text) <= 2200:
+            raise InputError(
+                f"{where}: {part.strip()!r} is not 'YEAR: METHOD' (e.g. '2021: HIFO; 2025: FIFO')"
+            )
+        year = int(year_text)
+        if year in order:
+            raise InputError(f"{where}: {year} is given twice")
+        order[year] = parse_method(name.strip(), f"{where} for {year}")
+    if not order:
+        raise InputError(f"{where}: {text!r} names no method")
+    return order
 
 
 class MethodSchedule:

@@ -24,6 +24,8 @@ __all__ = [
     "SHEETS",
     "SUMMARY_FIELDS",
     "TRANSACTION_TABLE_COLUMNS",
+    "WALLET_COLUMNS",
+    "WALLET_KINDS",
     "Column",
     "Kind",
     "ProfileField",
@@ -40,7 +42,19 @@ HARVEST = "Harvest"
 SUMMARY = "Summary"
 FORMULAS = "Formulas"
 TRANSACTIONS = "Transactions"
-SHEETS = (README, PROFILE, LOTS, PRICES, TRANSACTIONS, POSITIONS, HARVEST, SUMMARY, FORMULAS)
+WALLETS = "Wallets"
+SHEETS = (
+    README,
+    PROFILE,
+    LOTS,
+    PRICES,
+    TRANSACTIONS,
+    WALLETS,
+    POSITIONS,
+    HARVEST,
+    SUMMARY,
+    FORMULAS,
+)
 # Written by ``tlh-xl ledger -o`` (this year's disposals); a fill keeps it like any sheet.
 REALIZED = "Realized"
 OUTPUT_SHEETS = (POSITIONS, HARVEST, SUMMARY)  # the only sheets a fill rewrites
@@ -85,6 +99,17 @@ TRANSACTION_TABLE_COLUMNS = (
     Column("Fee USD", "fee_usd", "money", required=False, width=11),
     Column("Lots", "lots", "text", required=False, width=14),
     Column("Notes", "notes", "text", required=False, width=28),
+)
+
+# The user's wallets and accounts. The ledger takes a transfer to a wallet listed here (or
+# seen as a Wallet in the Transactions) as a move between the user's own wallets; any
+# other To Wallet is refused, since a transfer to someone else is a Gift Out or a Spend.
+# Kind says whether a broker (an exchange that issues Form 1099-DA) holds it.
+WALLET_KINDS = ("Broker", "Self-custody")
+WALLET_COLUMNS = (
+    Column("Wallet", "wallet", "text", width=18),
+    Column("Kind", "kind", "text", required=False, width=14),
+    Column("Notes", "notes", "text", required=False, width=40),
 )
 
 PRICE_COLUMNS = (
@@ -221,6 +246,24 @@ PROFILE_FIELDS = (
         "text",
         "Two letters, e.g. CA, PA or IL, to add that state's income tax; blank: federal only.",
     ),
+    # For lots built from the Transactions table (when Lots is empty); after State, so
+    # Profile!A4:B21 keeps the fields above (the whole Profile is A4:B23 now).
+    ProfileField(
+        "TimeZone",
+        "Time zone of the transactions",
+        "time_zone",
+        "text",
+        "An IANA name, e.g. America/New_York: a bare date is midnight there, and a sale's "
+        "tax year is its date there (blank: UTC).",
+    ),
+    ProfileField(
+        "LotMethod",
+        "Lots sold first (Transactions)",
+        "lot_method",
+        "text",
+        "FIFO, LIFO, HIFO or Specific, or one per year from then on: "
+        "'2021: HIFO; 2025: FIFO' (blank: FIFO).",
+    ),
 )
 
 
@@ -297,6 +340,11 @@ SUMMARY_FIELDS = (
     ),
     SummaryField("StateTaxSaved", "  of which state, saved", "state_tax_saved", "money"),
     SummaryField("StateUsed", "State rules used", "state_used", "text"),
+    # Where the lots and the realized figures came from: the Lots table and the Profile,
+    # or the ledger run on the Transactions table (with its method and time zone).
+    SummaryField("LotsFrom", "Lots from", "lots_from", "text"),
+    SummaryField("RealizedFrom", "Realized gains from", "realized_from", "text"),
+    SummaryField("TimeZoneUsed", "Time zone used", "time_zone_used", "text"),
 )
 # The plan's notes are written as text in column A of Summary from this row down.
 NOTES_ROW = 4 + len(SUMMARY_FIELDS) + 1

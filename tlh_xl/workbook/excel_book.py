@@ -21,9 +21,19 @@ from .contract import (
     POSITIONS,
     PRICES,
     PROFILE_FIELDS,
+    REALIZED,
     SUMMARY,
+    TRANSACTIONS,
+    WALLETS,
 )
-from .ranges import excel_value, harvest_table, plan_from_ranges, positions_table, summary_names
+from .ranges import (
+    excel_value,
+    harvest_table,
+    plan_from_ranges,
+    positions_table,
+    realized_table,
+    summary_names,
+)
 from .tables import asset_totals
 
 __all__ = ["fill_book"]
@@ -42,6 +52,18 @@ def _table_values(book: Any, name: str) -> tuple[Any, tuple[str, int, int]]:
     table = _find_table(book, name)
     rng = table.range if table is not None else book.sheets[name].used_range
     return rng.options(ndim=2).value, (rng.sheet.name, rng.row, rng.column)
+
+
+def _has(book: Any, name: str) -> bool:
+    return _find_table(book, name) is not None or name in [s.name for s in book.sheets]
+
+
+def _no_rows(values: Any) -> bool:
+    """A table's values (header first) with no data row, or only blank ones."""
+    rows = values if isinstance(values, list) else []
+    return all(
+        all(v is None or (isinstance(v, str) and not v.strip()) for v in row) for row in rows[1:]
+    )
 
 
 def _write_table(book: Any, sheet_name: str, rows: list[list[Any]]) -> None:
@@ -72,10 +94,31 @@ def fill_book(book: Any) -> HarvestPlan:
         cells[field.field] = f"{rng.sheet.name}!{rng.address.replace('$', '')} {field.name}"
     lots, lots_at = _table_values(book, LOTS)
     prices, prices_at = _table_values(book, PRICES)
-    result = plan_from_ranges(lots, prices, pairs, (lots_at, prices_at), cells)
+    # An empty Lots table and a Transactions table: the lots come from the transactions,
+    # as in tlh-xl fill.
+    ledger: list[Any] = [None, None]
+    ledger_at: list[Any] = [None, None]
+    if _no_rows(lots) and _has(book, TRANSACTIONS):
+        ledger[0], ledger_at[0] = _table_values(book, TRANSACTIONS)
+        if _has(book, WALLETS):
+            ledger[1], ledger_at[1] = _table_values(book, WALLETS)
+    result = plan_from_ranges(
+        lots,
+        prices,
+        pairs,
+        (lots_at, prices_at),
+        cells,
+        ledger[0],
+        ledger[1],
+        (ledger_at[0], ledger_at[1]),
+    )
     plan = result.plan
     _write_table(book, POSITIONS, positions_table(plan))
     _write_table(book, HARVEST, harvest_table(plan))
+    if result.ledger is not None:
+        if REALIZED not in [s.name for s in book.sheets]:
+            book.sheets.add(REALIZED, before=book.sheets[POSITIONS])
+        _write_table(book, REALIZED, realized_table(result.ledger.realized))
     for name, value in summary_names(plan):
         book.names[name].refers_to_range.value = excel_value(value)
     summary = book.sheets[SUMMARY]

@@ -19,13 +19,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..app import PlanInputs, run_plan
+from ..app import PlanInputs, PlanResult, run_plan
 from ..errors import WorkbookError
 from ..harvest.plan import HarvestPlan
 from ..rulebook import Rules
+from .contract import TRANSACTION_TABLE_COLUMNS, TRANSACTIONS, WALLET_COLUMNS, WALLETS
 from .fast_read import NeedsFullLoad, open_fast
+from .ledger_book import write_realized
 from .package import Carry, CarryFailed, refused
-from .reader import Inputs, price_pairs, read_inputs
+from .reader import Grid, Inputs, find_table, price_pairs, read_grid, read_inputs
 from .writer import save_atomic, write_plan
 
 __all__ = ["FillResult", "default_output", "fill_workbook", "load_workbook_safely"]
@@ -41,6 +43,7 @@ class FillResult:
     rules: Rules
     output: Path
     read: str = ""  # what was read, in words: "40 lots from Lots, 15 prices from Prices"
+    from_transactions: bool = False  # the lots were built from the Transactions table
 
 
 def default_output(path: Path) -> Path:
@@ -140,7 +143,8 @@ def fill_workbook(
     bar = _Progress(sys.stdout.isatty() if progress is None else progress)
 
     bar.step(0, 4, "reading workbook")
-    wb, inputs, carry, data = _read_workbook(source, lots_csv, prices_csv)
+    wb, inputs, ledger_in, carry, data = _read_workbook(source, lots_csv, prices_csv)
+    transactions, wallets = ledger_in
     profile = inputs.profile
     overridden: dict[str, str] = {}  # a value given on the command line is blamed there
     if as_of is not None:
@@ -155,41 +159,58 @@ def fill_workbook(
 
     bar.step(1, 4, "planning")
     result = run_plan(
-        PlanInputs(profile, profile_place, inputs.lots, inputs.prices),
+        PlanInputs(profile, profile_place, inputs.lots, inputs.prices, transactions, wallets),
         rules_dir=rules_dir,
         on_rules=on_rules,
     )
     plan, rules = result.plan, result.rules
 
     bar.step(2, 4, "writing sheets")
-    write_plan(wb, plan)
+    _write(wb, result)
     bar.step(3, 4, f"saving {target.name}")
     try:
         save_atomic(wb, target, carry)
     except CarryFailed as exc:
         log.info("%s: saving the workbook the plain way (%s)", source.name, exc)
         wb = load_workbook_safely(source, data=data)
-        write_plan(wb, plan)
+        _write(wb, result)
         save_atomic(wb, target)
     bar.step(4, 4, "done")
-    lots, prices = len(inputs.lots.records), len(price_pairs(inputs.prices))
-    read = (
-        f"{lots:,} lot{'s' * (lots != 1)} from {inputs.lots.name}, "
-        f"{prices:,} price{'s' * (prices != 1)} from {inputs.prices.name}"
-    )
-    return FillResult(plan, rules, target, read)
+    prices = len(price_pairs(inputs.prices))
+    if result.ledger is not None and transactions is not None:
+        rows, lots = len(transactions.records), len(result.ledger.lots.records)
+        got = (
+            f"{rows:,} transaction{'s' * (rows != 1)} from {transactions.name} "
+            f"({lots:,} open lot{'s' * (lots != 1)}; the Lots table is empty)"
+        )
+    else:
+        lots = len(inputs.lots.records)
+        got = f"{lots:,} lot{'s' * (lots != 1)} from {inputs.lots.name}"
+    read = f"{got}, {prices:,} price{'s' * (prices != 1)} from {inputs.prices.name}"
+    return FillResult(plan, rules, target, read, result.ledger is not None)
+
+
+def _write(wb: Any, result: PlanResult) -> None:
+    """The plan's sheets, and, when the lots came from the Transactions, the tax year's
+    disposals on the Realized sheet (rewritten, as the plan's own sheets are)."""
+    write_plan(wb, result.plan)
+    if result.ledger is not None:
+        write_realized(wb, result.ledger.realized)
 
 
 def _read_workbook(
     source: Path, lots_csv: Path | None, prices_csv: Path | None
-) -> tuple[Any, Inputs, Carry | None, bytes | None]:
-    """The loaded workbook, its inputs, what to carry to the output, and the file's bytes
-    (None when openpyxl read the file itself)."""
+) -> tuple[Any, Inputs, tuple[Grid | None, Grid | None], Carry | None, bytes | None]:
+    """The loaded workbook, its inputs, its Transactions and Wallets (read only when the
+    Lots are empty), what to carry to the output, and the file's bytes (None when openpyxl
+    read the file itself)."""
     book = open_fast(source)  # refuses a workbook that declares entities
     data = book.source.data if book is not None else None
     if book is not None:
         try:
-            return book.wb, book.read_inputs(lots_csv, prices_csv), book.carry, data
+            inputs = book.read_inputs(lots_csv, prices_csv)
+            transactions = _transactions(book.wb, inputs, book.cached, book.read_table)
+            return book.wb, inputs, transactions, book.carry, data
         except NeedsFullLoad as exc:
             log.info("%s: reading the workbook the plain way (%s)", source.name, exc)
     wb = load_workbook_safely(source, data=data)
@@ -201,4 +222,27 @@ def _read_workbook(
             values_only.append(load_workbook_safely(source, data_only=True, data=data))
         return values_only[0][sheet][coord].value
 
-    return wb, read_inputs(wb, cached, lots_csv, prices_csv), None, data
+    inputs = read_inputs(wb, cached, lots_csv, prices_csv)
+    return wb, inputs, _transactions(wb, inputs, cached, read_grid), None, data
+
+
+def _transactions(
+    wb: Any, inputs: Inputs, cached: Any, read_table: Any
+) -> tuple[Grid | None, Grid | None]:
+    """The Transactions and Wallets tables (or sheets), when the Lots table has no rows
+    and the workbook has them: the lots are then built from the transactions."""
+    if inputs.lots.records:
+        return None, None
+
+    def grid(name: str, columns: Any) -> Grid | None:
+        if find_table(wb, name) is None and not any(
+            ws.title.casefold() == name.casefold() for ws in wb.worksheets
+        ):
+            return None
+        found: Grid = read_table(wb, name, columns, cached)
+        return found
+
+    transactions = grid(TRANSACTIONS, TRANSACTION_TABLE_COLUMNS)
+    if transactions is None or not transactions.records:
+        return transactions, None
+    return transactions, grid(WALLETS, WALLET_COLUMNS)

@@ -11,15 +11,22 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ..domain.disposition import Disposition
 from ..ledger.records import Ledger
 from ..ledger.transactions import Transaction
 from ..output_tables import REALIZED_COLUMNS, rows
-from .contract import LOTS, PROFILE_FIELDS, REALIZED, TRANSACTIONS
+from .contract import LOTS, POSITIONS, PROFILE_FIELDS, REALIZED, TRANSACTIONS
 from .sheets import build_lots, build_realized
 from .template import template_path
 from .writer import save_atomic
 
-__all__ = ["lot_rows", "read_workbook_transactions", "write_ledger_workbook"]
+__all__ = [
+    "lot_rows",
+    "read_workbook_transactions",
+    "read_workbook_wallets",
+    "write_ledger_workbook",
+    "write_realized",
+]
 
 
 def lot_rows(ledger: Ledger) -> list[dict[str, Any]]:
@@ -58,6 +65,20 @@ def read_workbook_transactions(path: Path, time_zone: str) -> list[Transaction]:
     raise WorkbookError(f"{path}: no table named {TRANSACTIONS} (tlh-xl's own columns)")
 
 
+def read_workbook_wallets(path: Path) -> tuple[str, ...]:
+    """The wallets listed in a workbook's Wallets table (none without one), each row
+    checked as the fill checks it."""
+    from ..lots_from_ledger import wallet_names
+    from .contract import WALLET_COLUMNS, WALLETS
+    from .fill import load_workbook_safely
+    from .reader import find_table, read_grid
+
+    wb = load_workbook_safely(path, data_only=True)
+    if find_table(wb, WALLETS) is None:
+        return ()
+    return wallet_names(read_grid(wb, WALLETS, WALLET_COLUMNS, lambda _s, _c: None))
+
+
 def _table_transactions(ws: Any, ref: str, time_zone: str) -> list[Transaction]:
     from openpyxl.utils import get_column_letter, range_boundaries
 
@@ -83,6 +104,19 @@ def _table_transactions(ws: Any, ref: str, time_zone: str) -> list[Transaction]:
 
 def _same(header: object, column: str) -> bool:
     return "".join(str(header or "").split()).casefold() == "".join(column.split()).casefold()
+
+
+def write_realized(wb: Any, realized: list[Disposition]) -> None:
+    """The Realized sheet, rewritten with ``realized``: in place of the old one, or before
+    Positions, the first of the plan's own sheets (at the end, without one)."""
+    if REALIZED in wb.sheetnames:
+        index = wb.sheetnames.index(REALIZED)
+        wb.remove(wb[REALIZED])
+    elif POSITIONS in wb.sheetnames:
+        index = wb.sheetnames.index(POSITIONS)
+    else:
+        index = len(wb.sheetnames)
+    build_realized(wb.create_sheet(REALIZED, index), rows(realized, REALIZED_COLUMNS))
 
 
 def write_ledger_workbook(ledger: Ledger, year: int, path: Path) -> dict[str, Decimal]:

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openpyxl.utils.datetime import from_excel
 
@@ -30,10 +30,17 @@ from .contract import (
     PRICES,
     PROFILE_FIELDS,
     SUMMARY_FIELDS,
+    TRANSACTION_TABLE_COLUMNS,
+    TRANSACTIONS,
+    WALLET_COLUMNS,
+    WALLETS,
     normalize_header,
 )
 from .reader import Grid, grid_from_rows, identical_groups, price_pairs
 from .tables import position_rows, sale_rows, summary_values
+
+if TYPE_CHECKING:
+    from ..lots_from_ledger import LedgerLots
 
 __all__ = [
     "ExcelPlan",
@@ -45,6 +52,7 @@ __all__ = [
     "positions_from_ranges",
     "positions_table",
     "profile_from_pairs",
+    "realized_table",
     "summary_names",
     "summary_pairs",
 ]
@@ -126,6 +134,7 @@ def lots_grid(values: Any, origin: Origin | None = None) -> Grid:
 class ExcelPlan:
     plan: HarvestPlan
     rules: Rules
+    ledger: LedgerLots | None = None  # when the lots were built from the transactions
 
 
 def plan_from_ranges(
@@ -134,11 +143,15 @@ def plan_from_ranges(
     profile: Any,
     origins: tuple[Origin | None, Origin | None] = (None, None),
     profile_cells: dict[str, str] | None = None,
+    transactions: Any = None,
+    wallets: Any = None,
+    ledger_origins: tuple[Origin | None, Origin | None] = (None, None),
 ) -> ExcelPlan:
     """Everything TLH_SUGGEST, TLH_SAVINGS and the Fill button need, from three ranges:
     the same validation and plan as ``tlh-xl fill`` (``app.run_plan``). The Fill button,
     which knows where the tables and Profile cells are, passes ``origins`` and
-    ``profile_cells`` so its errors name cells as fill's do."""
+    ``profile_cells`` so its errors name cells as fill's do, and, when the Lots table is
+    empty, the Transactions and Wallets tables (``ledger_origins`` where they are)."""
     from ..app import PlanInputs, run_plan
 
     prof, places = profile_from_pairs(profile)
@@ -150,8 +163,23 @@ def plan_from_ranges(
     # The grids are read before planning, as fill reads them, so both name the same
     # first error. Rules come from TLH_RULES_DIR and the user folder, as for fill.
     grids = lots_grid(lots, origins[0]), prices_grid(prices, origins[1])
-    result = run_plan(PlanInputs(prof, place, *grids))
-    return ExcelPlan(result.plan, result.rules)
+    ledger_grids = (
+        None
+        if transactions is None
+        else grid_from_rows(
+            _rows(transactions, TRANSACTIONS),
+            TRANSACTION_TABLE_COLUMNS,
+            TRANSACTIONS,
+            origin=ledger_origins[0],
+        ),
+        None
+        if wallets is None
+        else grid_from_rows(
+            _rows(wallets, WALLETS), WALLET_COLUMNS, WALLETS, origin=ledger_origins[1]
+        ),
+    )
+    result = run_plan(PlanInputs(prof, place, *grids, *ledger_grids))
+    return ExcelPlan(result.plan, result.rules, result.ledger)
 
 
 def positions_from_ranges(lots: Any, prices: Any, as_of: Any) -> list[list[Any]]:
@@ -204,6 +232,13 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[list[A
 def harvest_table(plan: HarvestPlan) -> list[list[Any]]:
     """The Harvest table: header row (the workbook's headers) then one row per sale."""
     return _table(HARVEST_HEADERS, sale_rows(plan))
+
+
+def realized_table(realized: Sequence[Any]) -> list[list[Any]]:
+    """The Realized table: header row then one row per disposal of the tax year."""
+    from ..output_tables import REALIZED_COLUMNS, rows
+
+    return _table([c.header for c in REALIZED_COLUMNS], rows(realized, REALIZED_COLUMNS))
 
 
 def positions_table(plan: HarvestPlan) -> list[list[Any]]:

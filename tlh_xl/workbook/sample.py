@@ -15,12 +15,23 @@ from typing import Any
 
 import openpyxl
 
-from .contract import LOT_COLUMNS, LOTS, PRICE_COLUMNS, PRICES, PROFILE_FIELDS, Column
-from .sheets import build_lots, build_prices
+from .contract import (
+    LOT_COLUMNS,
+    LOTS,
+    PRICE_COLUMNS,
+    PRICES,
+    PROFILE_FIELDS,
+    TRANSACTION_TABLE_COLUMNS,
+    TRANSACTIONS,
+    WALLET_COLUMNS,
+    WALLETS,
+    Column,
+)
+from .sheets import build_lots, build_prices, build_transactions, build_wallets
 from .template import template_path
 from .writer import save_atomic
 
-__all__ = ["SAMPLES", "apply_sample_profile_and_prices", "build_sample_workbook"]
+__all__ = ["SAMPLES", "build_ledger_sample_workbook", "build_sample_workbook"]
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
@@ -57,25 +68,37 @@ def build_sample_workbook(path: Path) -> None:
         index = wb.sheetnames.index(title)
         wb.remove(wb[title])
         builder(wb.create_sheet(title, index), _rows(csv_name, columns))
+    index = wb.sheetnames.index(WALLETS)
+    wb.remove(wb[WALLETS])
+    build_wallets(wb.create_sheet(WALLETS, index), _rows("sample_wallets.csv", WALLET_COLUMNS))
     save_atomic(wb, path)
 
 
-# Set from the ledger's own figures in a ledger-made workbook, not from the sample profile.
-_FROM_LEDGER = ("TaxYear", "RealizedShortTerm", "RealizedLongTerm", "RealizedCollectibles")
+# Left blank in the ledger sample: fill takes them from the transactions.
+_FROM_LEDGER = ("RealizedShortTerm", "RealizedLongTerm", "RealizedCollectibles")
 
 
-def apply_sample_profile_and_prices(path: Path) -> None:
-    """The sample's profile (but the realized figures, which the ledger set) and prices,
-    into the workbook at ``path`` (``tlh-xl demo --ledger``)."""
-    wb = openpyxl.load_workbook(path)
+def build_ledger_sample_workbook(path: Path) -> None:
+    """The template with the sample's transactions in its Transactions table, an empty
+    Lots table, the sample's profile (its realized figures blank, a New Yorker's time
+    zone) and prices (``tlh-xl demo --ledger``)."""
+    wb = openpyxl.load_workbook(template_path())
     with (SAMPLES / "sample_profile.csv").open(newline="", encoding="utf-8") as handle:
         profile = {r["Name"]: r["Value"] for r in csv.DictReader(handle)}
+    profile["TimeZone"] = "America/New_York"
     for f in PROFILE_FIELDS:
         if f.name in _FROM_LEDGER or f.name not in profile:
             continue
         ((sheet, coord),) = wb.defined_names[f.name].destinations
         wb[sheet][coord.replace("$", "")].value = _typed(profile[f.name], f.kind)
-    index = wb.sheetnames.index(PRICES)
-    wb.remove(wb[PRICES])
-    build_prices(wb.create_sheet(PRICES, index), _rows("sample_prices.csv", PRICE_COLUMNS))
+    for title, builder, columns, csv_name in (
+        (PRICES, build_prices, PRICE_COLUMNS, "sample_prices.csv"),
+        (TRANSACTIONS, build_transactions, TRANSACTION_TABLE_COLUMNS, "sample_transactions.csv"),
+    ):
+        index = wb.sheetnames.index(title)
+        wb.remove(wb[title])
+        builder(wb.create_sheet(title, index), _rows(csv_name, columns))
+    index = wb.sheetnames.index(WALLETS)
+    wb.remove(wb[WALLETS])
+    build_wallets(wb.create_sheet(WALLETS, index), _rows("sample_wallets.csv", WALLET_COLUMNS))
     save_atomic(wb, path)

@@ -50,6 +50,9 @@ from .contract import (
     SUMMARY_FIELDS,
     TRANSACTION_TABLE_COLUMNS,
     TRANSACTIONS,
+    WALLET_COLUMNS,
+    WALLET_KINDS,
+    WALLETS,
     Kind,
 )
 from .fast_rows import ATTRIBUTE as FAST_ROWS
@@ -65,6 +68,7 @@ __all__ = [
     "build_realized",
     "build_summary",
     "build_transactions",
+    "build_wallets",
     "define_name",
     "set_text",
 ]
@@ -211,9 +215,11 @@ def build_readme(ws: Worksheet) -> None:
         "Give assets the same Identical Group (for example two S&P 500 funds) when a "
         "purchase of one should block a loss sale of the other under the wash-sale rule.",
         "4. Run: tlh-xl fill THIS-FILE.xlsx  (or the Fill button / TLH functions in Excel).",
-        "No lots yet? Put your exchange history on Transactions (or export it as CSV) and "
-        "run tlh-xl ledger THIS-FILE.xlsx -o NEW.xlsx: it works out the open lots per "
-        "wallet and this year's realized gains. =TLH_LOTS(Transactions[#All]) spills them.",
+        "No lots yet? Leave Lots empty and put your exchange history on Transactions "
+        "(tlh-xl ledger turns Coinbase, Kraken, Koinly and CoinTracker exports into it), "
+        "with your wallets on Wallets and Profile TimeZone and LotMethod set: the fill "
+        "works out the open lots per wallet and this year's realized gains from it, and "
+        "lists the disposals on Realized. =TLH_LOTS(Transactions[#All]) spills the lots.",
         "5. Harvest lists the sales that maximize your net benefit: lot, wallet, Tx ID, "
         "quantity, proceeds, basis, gain/loss, fees and when to buy back.",
         "6. Summary shows tax with and without harvesting, what is saved and what carries "
@@ -348,7 +354,8 @@ def build_prices(ws: Worksheet, rows: Sequence[dict[str, Any]] = ()) -> None:
 
 def build_transactions(ws: Worksheet, rows: Sequence[dict[str, Any]] = ()) -> None:
     """The optional ledger: exchange history in tlh-xl's own columns, from which
-    ``tlh-xl ledger`` and ``TLH_LOTS`` work out the Lots."""
+    ``tlh-xl fill`` (when the Lots table is empty), ``tlh-xl ledger`` and ``TLH_LOTS``
+    work out the lots."""
     from ..ledger.transactions import TX_TYPES
 
     _rows_table(ws, TRANSACTIONS, TRANSACTION_TABLE_COLUMNS, rows)
@@ -356,6 +363,18 @@ def build_transactions(ws: Worksheet, rows: Sequence[dict[str, Any]] = ()) -> No
     types.showErrorMessage = True
     ws.add_data_validation(types)
     types.add(f"C2:C{max(len(rows), 1) + 1000}")
+
+
+def build_wallets(ws: Worksheet, rows: Sequence[dict[str, Any]] = ()) -> None:
+    """The user's wallets: a transfer to one of them moves lots; Kind (a broker or
+    self-custody) is for the reporting of each sale."""
+    _rows_table(ws, WALLETS, WALLET_COLUMNS, rows)
+    kinds = DataValidation(
+        type="list", formula1='"' + ",".join(WALLET_KINDS) + '"', allow_blank=True
+    )
+    kinds.showErrorMessage = True
+    ws.add_data_validation(kinds)
+    kinds.add(f"B2:B{max(len(rows), 1) + 1000}")
 
 
 # --- output sheets -----------------------------------------------------------------------
@@ -623,6 +642,7 @@ def new_workbook() -> Workbook:
     build_lots(wb.create_sheet(LOTS))
     build_prices(wb.create_sheet(PRICES))
     build_transactions(wb.create_sheet(TRANSACTIONS))
+    build_wallets(wb.create_sheet(WALLETS))
     build_positions(wb.create_sheet(POSITIONS))
     build_harvest(wb.create_sheet(HARVEST))
     build_summary(wb.create_sheet(SUMMARY), wb)
