@@ -469,7 +469,7 @@ def test_what_calamine_reads_differently_is_left_to_openpyxl(
     with pytest.raises(fast_read.NeedsFullLoad, match=why):
         fast_book(path).read_inputs(None, None)
 
-    wb, inputs, carry, _ = fill._read_workbook(path, None, None)
+    wb, inputs, _transactions, carry, _ = fill._read_workbook(path, None, None)
     assert carry is None  # read, and so saved, the plain way
     assert_same_inputs(inputs, plain_inputs(path))
 

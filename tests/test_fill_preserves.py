@@ -592,8 +592,14 @@ def test_lots_and_prices_from_csv_give_the_same_plan(
 
     out = tmp_path / "out.xlsx"
     assert sha256(source) == digest
-    for title in ("Harvest", "Positions", "Summary"):
+    for title in ("Harvest", "Positions"):
         assert values(out, title) == values(baseline, title), title
+    # The same Summary, but for where it says the lots came from: the file.
+    said = [r for r in values(out, "Summary") if r[0] == "Lots from"]
+    assert said and said[0][1] == "lots.csv (40 lots)"
+    assert [r for r in values(out, "Summary") if r[0] != "Lots from"] == [
+        r for r in values(baseline, "Summary") if r[0] != "Lots from"
+    ]
 
 
 def test_csv_error_names_file_and_line(sample: Path, tmp_path: Path) -> None:
