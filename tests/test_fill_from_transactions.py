@@ -339,3 +339,25 @@ def test_the_ledger_command_takes_the_workbooks_wallets(
     out = capsys.readouterr().out
     assert "Realized long-term             $11,263.33" in out
     assert dt.date(2026, 1, 1)  # the year the totals are for, as asked
+
+
+def test_a_second_fill_replaces_a_stripped_realized_sheet_on_the_fast_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every sheet counts as big, so the Transactions and the first fill's Realized sheet
+    are stripped and read by calamine: the second fill replaces Realized (it is not
+    carried) and saves the fast way, with the same plan and disposals."""
+    import logging
+
+    from tlh_xl.workbook import package
+
+    monkeypatch.setattr(package, "BIG_SHEET", 0)
+    first = fill_workbook(_book(tmp_path / "in.xlsx"), tmp_path / "one.xlsx", progress=False)
+    with caplog.at_level(logging.INFO, logger="tlh_xl.workbook.fill"):
+        second = fill_workbook(tmp_path / "one.xlsx", tmp_path / "two.xlsx", progress=False)
+    assert not [r for r in caplog.records if "the plain way" in r.getMessage()]
+    assert second.plan.sale_records == first.plan.sale_records
+    out = openpyxl.load_workbook(tmp_path / "two.xlsx")
+    assert out.sheetnames.count("Realized") == 1
+    realized = [r for r in out["Realized"].iter_rows(min_row=2, values_only=True) if r[0]]
+    assert len(realized) == 3

@@ -23,7 +23,7 @@ from ..app import PlanInputs, PlanResult, run_plan
 from ..errors import WorkbookError
 from ..harvest.plan import HarvestPlan
 from ..rulebook import Rules
-from .contract import TRANSACTION_TABLE_COLUMNS, TRANSACTIONS, WALLET_COLUMNS, WALLETS
+from .contract import REALIZED, TRANSACTION_TABLE_COLUMNS, TRANSACTIONS, WALLET_COLUMNS, WALLETS
 from .fast_read import NeedsFullLoad, open_fast
 from .ledger_book import write_realized
 from .package import Carry, CarryFailed, refused
@@ -166,7 +166,7 @@ def fill_workbook(
     plan, rules = result.plan, result.rules
 
     bar.step(2, 4, "writing sheets")
-    _write(wb, result)
+    _write(wb, result, carry)
     bar.step(3, 4, f"saving {target.name}")
     try:
         save_atomic(wb, target, carry)
@@ -190,12 +190,17 @@ def fill_workbook(
     return FillResult(plan, rules, target, read, result.ledger is not None)
 
 
-def _write(wb: Any, result: PlanResult) -> None:
+def _write(wb: Any, result: PlanResult, carry: Carry | None = None) -> None:
     """The plan's sheets, and, when the lots came from the Transactions, the tax year's
     disposals on the Realized sheet (rewritten, as the plan's own sheets are)."""
     write_plan(wb, result.plan)
     if result.ledger is not None:
+        old = wb[REALIZED] if REALIZED in wb.sheetnames else None
         write_realized(wb, result.ledger.realized)
+        if carry is not None and old is not None and carry.sheet_for(old) is not None:
+            # A big Realized sheet was stripped to be carried: it is replaced instead.
+            carry.sheets = [(ws, kept) for ws, kept in carry.sheets if ws is not old]
+            carry.dropped.append(old)
 
 
 def _read_workbook(
