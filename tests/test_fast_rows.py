@@ -524,6 +524,36 @@ def test_columns_are_written_as_the_cell_writer_writes_them(epoch: dt.datetime) 
             columns.append(pool)
         rows = [tuple(rnd.choice(pool) for pool in columns) for _ in range(rnd.randint(1, 12))]
         styles = ["0", "5", "12"]
+        plain = [""] * len(rows)
         assert fast_rows._rows_xml(rows, styles, epoch) == fast_rows._rows_xml_by_row(
-            rows, styles, cell
+            rows, styles, cell, plain
         ), rows
+        # Rows of wrapped text carry their heights, the same either way.
+        heights = [rnd.choice([None, 32.0, 47.0]) for _ in rows]
+        tall = fast_rows._row_attributes(heights, len(rows))
+        assert fast_rows._rows_xml(rows, styles, epoch, heights) == fast_rows._rows_xml_by_row(
+            rows, styles, cell, tall
+        ), rows
+
+
+def test_wrapped_rows_get_their_heights_on_both_write_paths(tmp_path: Path) -> None:
+    """Harvest's notes wrap: each data row is as tall as its note's lines, written by the
+    fast path and by the plain-cells fallback alike."""
+    from tlh_xl.workbook.sheets import row_heights
+    from tlh_xl.workbook.tables import sale_rows
+    from tlh_xl.workbook.writer import write_plan
+
+    source = tmp_path / "s.xlsx"
+    build_sample_workbook(source)
+    plan = fill_workbook(source, tmp_path / "fast.xlsx", progress=False).plan
+    rows = sale_rows(plan)
+    expected = row_heights(rows, [len(rows[0]) - 1])
+    assert expected is not None and any(expected)
+    wb = openpyxl.load_workbook(source)
+    write_plan(wb, plan)
+    fast_rows._save_plain(wb, tmp_path / "plain.xlsx")
+    for name in ("fast.xlsx", "plain.xlsx"):
+        ws = openpyxl.load_workbook(tmp_path / name)["Harvest"]
+        got = [ws.row_dimensions[r].height for r in range(2, len(rows) + 2)]
+        assert got == expected, name
+        assert ws["N2"].alignment.wrap_text and ws.row_dimensions[1].height == 32

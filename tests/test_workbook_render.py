@@ -45,7 +45,12 @@ class Page:
         self.text = " ".join(w for w, _ in words)
 
     def has(self, phrase: str) -> bool:
-        return phrase in self.text
+        """The phrase on the page, in one run of words, or each of its words whole (a
+        header of two lines is read line by line, its words apart)."""
+        if phrase in self.text:
+            return True
+        tokens = {w for w, _ in self.words}
+        return all(word in tokens for word in phrase.split())
 
 
 def pages_of(pdf: Path) -> list[Page]:
@@ -142,3 +147,21 @@ def test_asset_names_are_whole(printed) -> None:
     text = " ".join(p.text for p in positions)
     for asset in assets:
         assert asset in text, f"asset {asset!r} is cut in Positions"
+
+
+# The median height of a printed word, in points, on the pages of a table printed one
+# page wide. Measured with LibreOffice's DejaVu Sans standing in for Calibri (the widest
+# case; with Calibri or Carlito the text prints larger): before the long text wrapped and
+# the headers took two lines, Harvest printed at 4.0 and Positions at 4.4, unreadable.
+LEGIBLE = 6.0
+
+
+@pytest.mark.parametrize("table", ["Harvest", "Positions"])
+def test_the_output_tables_print_at_a_readable_size(printed, table: str) -> None:
+    import statistics
+
+    pages = table_pages(printed["demo"], table)
+    heights = [h for page in pages for _, h in page.words]
+    assert statistics.median(heights) >= LEGIBLE, (
+        f"{table} prints at {statistics.median(heights):.2f}"
+    )

@@ -161,8 +161,23 @@ def _cell_writer(epoch: dt.datetime) -> Callable[[str, Any, str], str]:
 Pieces = list[str | list[str]]
 
 
-def _rows_xml(rows: Sequence[Sequence[Any]], styles: list[str], epoch: dt.datetime) -> str:
-    """The rows from row 2 on, each cell as ``_cell_writer`` writes it.
+Heights = Sequence[float | None] | None  # per data row: its height in points, or None
+
+
+def _row_attributes(heights: Heights, count: int) -> list[str]:
+    """Each row's `` ht="47" customHeight="1"`` (a row of wrapped text), or nothing."""
+    if heights is None:
+        return [""] * count
+    if len(heights) != count:
+        raise Unsupported(f"{len(heights)} row heights for {count} rows")
+    return [f' ht="{h:g}" customHeight="1"' if h else "" for h in heights]
+
+
+def _rows_xml(
+    rows: Sequence[Sequence[Any]], styles: list[str], epoch: dt.datetime, heights: Heights = None
+) -> str:
+    """The rows from row 2 on, each cell as ``_cell_writer`` writes it, each row with its
+    height when ``heights`` gives one.
 
     On a 100,000-lot plan this is most of the save's time, so the XML is made column by
     column. A column of one plain type (text with nothing to escape, Decimal, int, date)
@@ -173,10 +188,12 @@ def _rows_xml(rows: Sequence[Sequence[Any]], styles: list[str], epoch: dt.dateti
     """
     cell = _cell_writer(epoch)
     width = len(styles)
+    attributes = _row_attributes(heights, len(rows))
     if not rows or {len(row) for row in rows} != {width}:
-        return _rows_xml_by_row(rows, styles, cell)
+        return _rows_xml_by_row(rows, styles, cell, attributes)
     numbers = [str(r) for r in range(2, len(rows) + 2)]
-    layout: Pieces = ['<row r="', numbers, '">']
+    layout: Pieces = ['<row r="', numbers, '"']
+    layout += [attributes, ">"] if any(attributes) else [">"]
     for i, style in enumerate(styles):
         values = list(map(itemgetter(i), rows))
         s = f' s="{style}"' if style != "0" else ""
@@ -240,15 +257,18 @@ def _column_pieces(
 
 
 def _rows_xml_by_row(
-    rows: Sequence[Sequence[Any]], styles: list[str], cell: Callable[[str, Any, str], str]
+    rows: Sequence[Sequence[Any]],
+    styles: list[str],
+    cell: Callable[[str, Any, str], str],
+    attributes: Sequence[str],
 ) -> str:
     """Rows of uneven length: each row's cells, up to the shorter of the row and styles."""
     letters = [get_column_letter(i) for i in range(1, len(styles) + 1)]
     attrs = [f' s="{style}"' if style != "0" else "" for style in styles]
     parts: list[str] = []
-    for r, row in enumerate(rows, start=2):
+    for r, (row, extra) in enumerate(zip(rows, attributes), start=2):
         cells = "".join(cell(f"{col}{r}", v, s) for col, v, s in zip(letters, row, attrs))
-        parts.append(f'<row r="{r}">{cells}</row>')
+        parts.append(f'<row r="{r}"{extra}>{cells}</row>')
     return "".join(parts)
 
 
@@ -280,7 +300,13 @@ def _template_styles(row2: ElementTree.Element, width: int) -> list[str]:
     return [styles[i] for i in range(1, width + 1)]
 
 
-def _rewrite(xml: str, rows: Sequence[Sequence[Any]], width: int, epoch: dt.datetime) -> str:
+def _rewrite(
+    xml: str,
+    rows: Sequence[Sequence[Any]],
+    width: int,
+    epoch: dt.datetime,
+    heights: Heights = None,
+) -> str:
     """Replace the sheet's data rows (openpyxl wrote row 2 as a style template)."""
     if xml.count("<sheetData>") != 1 or xml.count("</sheetData>") != 1:
         raise Unsupported("the sheet XML has no single <sheetData>...</sheetData>")
@@ -299,7 +325,7 @@ def _rewrite(xml: str, rows: Sequence[Sequence[Any]], width: int, epoch: dt.date
     head, found = _DIMENSION.subn(f'<dimension ref="A1:{last}"/>', head)
     if found != 1:
         raise Unsupported("the sheet XML has no single <dimension> before <sheetData>")
-    return head + data[:row2] + _rows_xml(rows, styles, epoch) + xml[end:]
+    return head + data[:row2] + _rows_xml(rows, styles, epoch, heights) + xml[end:]
 
 
 class FastRowsWriter(ExcelWriter):
@@ -337,7 +363,8 @@ class FastRowsWriter(ExcelWriter):
                 if carried is not None:
                     xml = _splice(data, carried)
                 else:
-                    xml = _rewrite(data.decode("utf-8"), rows, width, epoch).encode("utf-8")
+                    text = _rewrite(data.decode("utf-8"), rows, width, epoch, heights)
+                    xml = text.encode("utf-8")
             except (OSError, UnicodeDecodeError) as exc:
                 path.unlink(missing_ok=True)  # openpyxl's cleanup() will not run
                 raise Unsupported(f"cannot read the sheet openpyxl wrote: {exc}") from None
@@ -346,7 +373,7 @@ class FastRowsWriter(ExcelWriter):
                 raise
             archive.writestr(arcname, xml)
 
-        rows, width = pending if pending is not None else ((), 0)
+        rows, width, heights = _pending(pending)
         original = archive.write
         archive.write = write
         try:
@@ -356,6 +383,15 @@ class FastRowsWriter(ExcelWriter):
         if not calls:
             raise Unsupported("openpyxl's write_worksheet did not call archive.write")
         self.rewritten.append(ws)
+
+
+def _pending(pending: Any) -> tuple[Sequence[Sequence[Any]], int, Heights]:
+    """An output table's ``(rows, width)`` or ``(rows, width, heights)``, as the sheet
+    builder left it on the sheet (nothing: no rows)."""
+    if pending is None:
+        return (), 0, None
+    rows, width, *rest = pending
+    return rows, width, (rest[0] if rest else None)
 
 
 def _splice(xml: bytes, carried: CarriedSheet) -> bytes:
@@ -465,8 +501,13 @@ def _plain(value: Any) -> Any:
     return ILLEGAL_CHARACTERS_RE.sub("", str(value)) or None
 
 
-def _write_as_cells(ws: Any, rows: Sequence[Sequence[Any]], width: int) -> None:
+def _write_as_cells(
+    ws: Any, rows: Sequence[Sequence[Any]], width: int, heights: Heights = None
+) -> None:
     """The rows as ordinary cells, styled like row 2's; text stays text, never a formula."""
+    for r, height in enumerate(heights or (), start=2):
+        if height:
+            ws.row_dimensions[r].height = height
     blank = Cell(ws, row=1, column=1)  # not in the sheet: the default style's values
     facets: list[list[tuple[str, Any]]] = []
     unset: list[list[tuple[str, Any]]] = []

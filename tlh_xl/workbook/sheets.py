@@ -91,6 +91,8 @@ TITLE = Font(bold=True, size=14)
 BOLD = Font(bold=True)
 HELP = Font(italic=True, color="666666")
 WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
+HEADER_WRAP = Alignment(wrap_text=True, vertical="bottom")
 CHECK_FILL = PatternFill("solid", fgColor="EEF3F8")
 
 
@@ -140,6 +142,9 @@ def _print_setup(
     ws.page_setup.orientation = orientation
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
+    # Narrow margins: a sheet printed one page wide is shrunk less to fit.
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
     ws.print_options.gridLines = False
     if ws.sheet_properties.pageSetUpPr is None:
         ws.sheet_properties.pageSetUpPr = PageSetupProperties()
@@ -157,15 +162,29 @@ def fitted_widths(
     declared: Sequence[int],
     rows: Sequence[Sequence[Any]] = (),
     sample: int = 2000,
+    two_line_headers: bool = False,
 ) -> list[float]:
     """Column widths that show each header whole (with its filter button) and the
     values of the first ``sample`` rows as they are formatted, at least the declared
-    width and at most ``MAX_WIDTH``: what "AutoFit" would give, without Excel."""
+    width and at most ``MAX_WIDTH``: what "AutoFit" would give, without Excel. With
+    ``two_line_headers`` a header may take two lines (``header_width``)."""
     out = []
     for col, (header, kind, width) in enumerate(zip(headers, kinds, declared)):
         longest = max((_shown_length(r[col], kind) for r in rows[:sample]), default=0)
-        out.append(float(min(MAX_WIDTH, max(width, len(header) + FILTER_BUTTON, longest + 2))))
+        need = header_width(header) if two_line_headers else len(header) + FILTER_BUTTON
+        out.append(float(min(MAX_WIDTH, max(width, need, longest + 2))))
     return out
+
+
+def header_width(header: str) -> int:
+    """The narrowest width that shows ``header`` whole on at most two lines, broken
+    between words, with the filter button beside the second line."""
+    words = header.split()
+    best = len(header) + FILTER_BUTTON
+    for cut in range(1, len(words)):
+        first, second = " ".join(words[:cut]), " ".join(words[cut:])
+        best = min(best, max(len(first), len(second) + FILTER_BUTTON))
+    return best
 
 
 def _shown_length(value: Any, kind: Kind) -> int:
@@ -175,7 +194,9 @@ def _shown_length(value: Any, kind: Kind) -> int:
     if kind == "money" and isinstance(value, (int, float, Decimal)):
         return len(f"${value:,.2f}")
     if kind == "price" and isinstance(value, (int, float, Decimal)):
-        return len(f"${value:,.2f}") + 6  # up to six more digits for small prices
+        # Two decimals, and up to six more where the price has them ($0.00006).
+        extra = len(f"{Decimal(str(value)):f}".rstrip("0").partition(".")[2]) - 2
+        return len(f"${value:,.2f}") + min(6, max(0, extra))
     if kind == "date":
         return 10
     if kind == "number" and isinstance(value, (int, float, Decimal)):
@@ -380,12 +401,51 @@ def build_wallets(ws: Worksheet, rows: Sequence[dict[str, Any]] = ()) -> None:
 # --- output sheets -----------------------------------------------------------------------
 
 
+# A column of long text (Harvest's Note, Positions' Flags) wraps at this width, each row
+# as tall as its lines: left unwrapped, a note runs on past the table, and a sheet
+# printed one page wide shrinks to fit it (the Harvest page printed at about 3 points).
+WRAP_WIDTH = 36
+LINE_HEIGHT = 15  # points per line of 11-point text
+# Characters of ordinary text a line of a column holds, per unit of its width, with
+# room for fonts wider than Calibri (LibreOffice's DejaVu Sans): a row is never too short.
+CHARS_PER_WIDTH = 0.8
+
+
+def _wrapped(columns: Sequence[OutputColumn]) -> list[int]:
+    """The long-text columns, those declared at least ``MAX_WIDTH`` wide."""
+    return [i for i, c in enumerate(columns) if c.kind == "text" and c.width >= MAX_WIDTH]
+
+
+def row_heights(
+    rows: Sequence[Sequence[Any]], wrapped: Sequence[int], width: float = WRAP_WIDTH
+) -> list[float | None] | None:
+    """Each row's height for its wrapped text (None: one line, the default height)."""
+    if not wrapped:
+        return None
+    per_line = max(1, int(width * CHARS_PER_WIDTH))
+    heights: list[float | None] = []
+    for row in rows:
+        longest = max(len(str(row[i] or "")) for i in wrapped)
+        lines = -(-longest // per_line)
+        heights.append(float(LINE_HEIGHT * lines + 2) if lines > 1 else None)
+    return heights
+
+
 def _output_table(
     ws: Worksheet, name: str, columns: Sequence[OutputColumn], rows: Sequence[Sequence[Any]]
 ) -> None:
     headers = [c.header for c in columns]
-    widths = fitted_widths(headers, [c.kind for c in columns], [c.width for c in columns], rows)
+    kinds, declared = [c.kind for c in columns], [c.width for c in columns]
+    widths = fitted_widths(headers, kinds, declared, rows, two_line_headers=True)
+    wrapped = _wrapped(columns)
+    for i in wrapped:
+        widths[i] = float(WRAP_WIDTH)
     _table(ws, name, headers, len(rows), widths)
+    if any(len(h) + FILTER_BUTTON > w for h, w in zip(headers, widths)):
+        # A header of two lines: the row as tall as two, each header wrapped at the bottom.
+        ws.row_dimensions[1].height = 2 * LINE_HEIGHT + 2
+        for col in range(1, len(headers) + 1):
+            ws.cell(row=1, column=col).alignment = HEADER_WRAP
     if not rows:
         for col, column in enumerate(columns, start=1):
             _format_column(ws, col, column.kind, 0)
@@ -393,8 +453,11 @@ def _output_table(
     # openpyxl writes the first row, every cell styled, as the template whose style
     # indexes fast_rows reuses when it writes all the rows straight to the sheet's XML.
     for col, (value, column) in enumerate(zip(rows[0], columns), start=1):
-        _put(ws.cell(row=2, column=col), None if value == "" else value, column.kind)
-    setattr(ws, FAST_ROWS, (rows, len(columns)))
+        cell = ws.cell(row=2, column=col)
+        _put(cell, None if value == "" else value, column.kind)
+        if wrapped:  # rows of several lines: every cell at the top, the long text wrapped
+            cell.alignment = WRAP if col - 1 in wrapped else TOP
+    setattr(ws, FAST_ROWS, (rows, len(columns), row_heights(rows, wrapped)))
 
 
 def build_positions(ws: Worksheet, rows: Sequence[Sequence[Any]] = ()) -> None:
