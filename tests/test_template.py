@@ -87,3 +87,44 @@ def test_rows_a_user_types_are_formatted_like_the_first() -> None:
             )
     assert FORMATS["price"].startswith('"$"#,##0.00#')
     assert wb["Prices"].column_dimensions["B"].number_format == FORMATS["price"]
+
+
+def test_profile_state_is_a_dropdown_of_the_shipped_states() -> None:
+    """Each shipped state's rule folder (rules/us-xx) is a choice; another code is let
+    through after a warning, for a state in the user's own rules folder."""
+    import openpyxl
+
+    from tlh_xl.rulebook.store import shipped_rules_dir
+    from tlh_xl.workbook.template import template_path
+
+    wb = openpyxl.load_workbook(template_path())
+    ((sheet, coord),) = wb.defined_names["State"].destinations
+    cell = coord.replace("$", "")
+    (dv,) = [v for v in wb[sheet].data_validations.dataValidation if cell in str(v.sqref)]
+    shipped = sorted(
+        d.name[3:].upper() for d in shipped_rules_dir().iterdir() if d.name.startswith("us-")
+    )
+    assert dv.formula1.strip('"').split(",") == shipped and "CA" in shipped
+    assert dv.errorStyle == "warning"
+
+
+def test_the_tax_chart_names_the_state_when_there_is_one(tmp_path: Path) -> None:
+    import openpyxl
+
+    from tlh_xl.workbook.fill import fill_workbook
+    from tlh_xl.workbook.sample import build_sample_workbook
+
+    def title(path: Path) -> str:
+        chart = openpyxl.load_workbook(path)["Summary"]._charts[0]
+        return "".join(r.t for p in chart.title.tx.rich.p for r in (p.r or []))
+
+    source = tmp_path / "s.xlsx"
+    build_sample_workbook(source)
+    fill_workbook(source, tmp_path / "federal.xlsx", progress=False)
+    assert title(tmp_path / "federal.xlsx") == "Federal tax: before and after harvesting"
+    wb = openpyxl.load_workbook(source)
+    ((sheet, coord),) = wb.defined_names["State"].destinations
+    wb[sheet][coord.replace("$", "")] = "CA"
+    wb.save(source)
+    fill_workbook(source, tmp_path / "ca.xlsx", progress=False)
+    assert title(tmp_path / "ca.xlsx") == "Federal + CA tax: before and after harvesting"

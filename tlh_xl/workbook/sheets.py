@@ -246,9 +246,11 @@ def build_readme(ws: Worksheet) -> None:
         "6. Summary shows tax with and without harvesting, what is saved and what carries "
         "forward. Sell by the deadline (Dec 31, trade date).",
         "",
-        "tlh-xl rewrites only Positions, Harvest and Summary; your other sheets, formulas "
-        "and names are kept. The numbers are federal regular tax plus NIIT, from the rule "
-        "files named in Summary. This is a planning tool, not tax advice.",
+        "tlh-xl rewrites only Positions, Harvest and Summary (and Realized, when the lots "
+        "come from Transactions); your other sheets, formulas and names are kept. The "
+        "numbers are federal regular tax plus NIIT, plus your state's income tax when "
+        "Profile State is set, from the rule files named in Summary. This is a planning "
+        "tool, not tax advice.",
     ]
     for i, text in enumerate(steps, start=3):
         ws.cell(row=i, column=1, value=text).alignment = WRAP
@@ -290,7 +292,16 @@ def build_profile(ws: Worksheet, wb: Workbook, values: dict[str, Any] | None = N
     )
     year = DataValidation(type="whole", operator="between", formula1="2000", formula2="2100")
     date = DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True)
-    for dv in (status, yes_no, rate, year, date):
+    # The states whose rules ship, as a dropdown; another code (a state in your own rules
+    # folder) is allowed after a warning.
+    states = DataValidation(
+        type="list",
+        allow_blank=True,
+        formula1='"' + ",".join(_shipped_states()) + '"',
+        errorStyle="warning",
+        error="tlh-xl ships rules for these states; another needs its own rule file.",
+    )
+    for dv in (status, yes_no, rate, year, date, states):
         dv.showErrorMessage = True
         ws.add_data_validation(dv)
     for row, f in enumerate(PROFILE_FIELDS, start=4):
@@ -300,9 +311,23 @@ def build_profile(ws: Worksheet, wb: Workbook, values: dict[str, Any] | None = N
         _put(cell, values.get(f.name), f.kind)
         ws.cell(row=row, column=3, value=f.help).font = HELP
         define_name(wb, f.name, PROFILE, f"B{row}")
+        if f.name == "State":
+            states.add(cell.coordinate)
+            continue
         {"status": status, "flag": yes_no, "rate": rate, "int": year, "date": date}.get(
             f.kind, _NoValidation
         ).add(cell.coordinate)
+
+
+def _shipped_states() -> list[str]:
+    """The two-letter codes of the states with rule files in the package (``us-ca``)."""
+    from ..rulebook.store import shipped_rules_dir
+
+    return sorted(
+        d.name.removeprefix("us-").upper()
+        for d in shipped_rules_dir().iterdir()
+        if d.is_dir() and d.name.startswith("us-") and len(d.name) == 5
+    )
 
 
 class _NoValidation:
@@ -524,6 +549,14 @@ def _summary_subtitle(values: dict[str, Any]) -> str:
     return f"{federal}, plus {state} state income tax ({used}), for the tax year."
 
 
+def _taxes_named(values: dict[str, Any]) -> str:
+    """The taxes a plan counts, by name: Federal tax, or Federal + CA tax."""
+    used = str(values.get("state_used") or "none")
+    if used == "none":
+        return "Federal tax"
+    return f"Federal + {used.split()[0].removeprefix('us-').upper()} tax"
+
+
 def build_summary(
     ws: Worksheet,
     wb: Workbook,
@@ -580,7 +613,7 @@ def build_summary(
 
     tax = BarChart()
     tax.type = "col"
-    tax.title = "Federal tax: before and after harvesting"
+    tax.title = f"{_taxes_named(values)}: before and after harvesting"
     tax.y_axis.title = "USD"
     tax.add_data(Reference(ws, min_col=8, min_row=3, max_row=5), titles_from_data=True)
     tax.set_categories(Reference(ws, min_col=7, min_row=4, max_row=5))
