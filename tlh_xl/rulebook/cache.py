@@ -39,7 +39,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import io
 import json
 import os
 import types
@@ -138,13 +137,16 @@ class _RecordingReader:
         self.stamps: dict[Path, tuple[int, int, str]] = {}  # by the path the loader gave
 
     def __call__(self, path: Path) -> str:
+        from .loader import MAX_FILE_BYTES, decode_rule_file  # loaded: this is a miss
+
         with open(path, "rb") as f:
             st = os.fstat(f.fileno())
-            data = f.read()
+            # No further than the loader's limit: a larger file is refused (and so never
+            # cached) whatever its size, without reading all of it.
+            data = f.read(MAX_FILE_BYTES + 1)
+        text = decode_rule_file(data, str(path))  # the loader's decoding, and its limit
         self.stamps[path] = (st.st_mtime_ns, st.st_size, _digest(data))
-        # Decoded as Path.read_text decodes (UTF-8, universal newlines), so a file parses
-        # the same, line numbers in errors included, with the cache as without it.
-        return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read()
+        return text
 
 
 def _unchanged(path: Path, stamp: _Stamp) -> bool:

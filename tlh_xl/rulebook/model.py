@@ -5,6 +5,14 @@ refused where a number belongs, rates must lie in 0–1 and thresholds must incr
 loader (``loader.py``) turns pydantic's errors into one line naming file, line and key.
 ``rules/schema.json`` is generated from this model (``tlh-xl rules schema``).
 
+Whatever validates, the engine runs on. So each value has bounds no real rule file
+reaches, and past them a value is refused here rather than crashing a computation:
+amounts below 10^15 (``money.MAX_AMOUNT``, the bound on every amount the engine reads),
+at most ``MAX_BRACKETS`` rates in a schedule, rounding multiples of at least $1, a
+holding period of at most ``MAX_HOLDING_YEARS`` years, a wash-sale window and a rebuy
+wait of at most a year, and a deadline that is a day of every year (the JSON Schema
+states each bound but the last).
+
 Each section carries ``reference``: the legal sources its values come from.
 
 Every value here is read by some code (``tests/test_rules_all_read.py`` checks it). A
@@ -28,14 +36,21 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
 from ..filing_status import FilingStatus
+from ..money import MAX_AMOUNT
 
 __all__ = [
     "ASSET_CLASS_KEYS",
+    "MAX_BRACKETS",
+    "MAX_HOLDING_YEARS",
+    "MAX_REBUY_HOURS",
+    "MAX_WINDOW_DAYS",
     "Amount",
     "ByStatus",
     "CapitalGains",
@@ -43,6 +58,7 @@ __all__ = [
     "Deadline",
     "HoldingPeriod",
     "Indexing",
+    "Multiples",
     "Niit",
     "OrdinaryIncome",
     "Rate",
@@ -66,6 +82,15 @@ def _number(value: Any) -> Any:
     return value
 
 
+def _whole(value: Any) -> Any:
+    # As for numbers: true is not 1, and "30" in a rule file is a typo.
+    if isinstance(value, bool):
+        raise ValueError("expected a whole number, not true/false")
+    if isinstance(value, str):
+        raise ValueError("expected a whole number, not text")
+    return value
+
+
 def _increasing(values: list[Decimal]) -> list[Decimal]:
     if not values or values[0] != 0:
         raise ValueError("the first threshold must be 0 (where the lowest rate starts)")
@@ -75,20 +100,38 @@ def _increasing(values: list[Decimal]) -> list[Decimal]:
     return values
 
 
+# The bounds, each far past what a law has set (the law's value in brackets).
+MAX_BRACKETS = 20  # rates in one schedule (federal 7, California 9, Hawaii 12)
+MAX_HOLDING_YEARS = 10  # held more than this many years is long-term (1; §1061: 3)
+MAX_WINDOW_DAYS = 366  # a wash-sale window, each side of the sale (30)
+MAX_REBUY_HOURS = 366 * 24  # the wait before buying back (24)
+
 # In the JSON Schema these are plain numbers: the loader refuses quoted ones.
 Amount = Annotated[
     Decimal,
+    Field(ge=0, lt=MAX_AMOUNT),
     BeforeValidator(_number),
-    Field(ge=0),
-    WithJsonSchema({"type": "number", "minimum": 0}),
+    WithJsonSchema({"type": "number", "minimum": 0, "exclusiveMaximum": int(MAX_AMOUNT)}),
 ]
 Rate = Annotated[
     Decimal,
-    BeforeValidator(_number),
     Field(ge=0, le=1),
+    BeforeValidator(_number),
     WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1}),
 ]
-Thresholds = Annotated[list[Amount], AfterValidator(_increasing)]
+# A rounding multiple (``Indexing``): $1 or more, since ``rules new`` divides by it.
+Multiple = Annotated[
+    Decimal,
+    Field(ge=1, lt=MAX_AMOUNT),
+    BeforeValidator(_number),
+    WithJsonSchema({"type": "number", "minimum": 1, "exclusiveMaximum": int(MAX_AMOUNT)}),
+]
+Thresholds = Annotated[list[Amount], Field(max_length=MAX_BRACKETS), AfterValidator(_increasing)]
+Rates = Annotated[list[Rate], Field(min_length=1, max_length=MAX_BRACKETS)]
+
+# On a whole number (a year, a count of days), after its bounds so that the JSON Schema
+# keeps them: never text or true/false.
+WHOLE = BeforeValidator(_whole)
 
 ASSET_CLASS_KEYS = ("crypto", "nft", "nft_collectible", "security")
 
@@ -138,6 +181,20 @@ class ThresholdsByStatus(_Strict):
         return value
 
 
+class Multiples(_Strict):
+    """A rounding multiple per filing status ($25, $50): $1 or more."""
+
+    single: Multiple
+    married_joint: Multiple
+    married_separate: Multiple
+    head_of_household: Multiple
+    qualifying_surviving_spouse: Multiple
+
+    def of(self, status: FilingStatus) -> Decimal:
+        value: Decimal = getattr(self, status)
+        return value
+
+
 class Indexing(_Strict):
     """How ``tlh-xl rules new`` projects an inflation-indexed amount to the next year.
 
@@ -147,7 +204,7 @@ class Indexing(_Strict):
     names the amounts it applies to (``INDEXED``).
     """
 
-    multiple: ByStatus
+    multiple: Multiples
     reference: str = Field(min_length=1)
 
 
@@ -155,7 +212,7 @@ class _RateSchedule(_Strict):
     INDEXED: ClassVar[str] = "thresholds"
 
     reference: References
-    rates: Annotated[list[Rate], Field(min_length=1)]
+    rates: Rates
     thresholds: ThresholdsByStatus
     indexing: Indexing
 
@@ -232,12 +289,12 @@ class HoldingPeriod(_Strict):
     """
 
     reference: References
-    more_than_years: Annotated[int, Field(ge=1)]
+    more_than_years: Annotated[int, Field(ge=1, le=MAX_HOLDING_YEARS), WHOLE]
 
 
 class WashSaleClass(_Strict):
     applies: bool
-    window_days: Annotated[int, Field(ge=0)]
+    window_days: Annotated[int, Field(ge=0, le=MAX_WINDOW_DAYS), WHOLE]
 
 
 class WashSaleClasses(_Strict):
@@ -261,7 +318,7 @@ class Rebuy(_Strict):
     """How long to wait before buying back when no wash-sale rule applies."""
 
     reference: References
-    wait_hours: Annotated[int, Field(ge=0)]
+    wait_hours: Annotated[int, Field(ge=0, le=MAX_REBUY_HOURS), WHOLE]
 
 
 class Deadline(_Strict):
@@ -269,15 +326,34 @@ class Deadline(_Strict):
     sale on the last day settling after it still counts), not a setting."""
 
     reference: References
-    month: Annotated[int, Field(ge=1, le=12)]
-    day: Annotated[int, Field(ge=1, le=31)]
+    month: Annotated[int, Field(ge=1, le=12), WHOLE]
+    day: Annotated[int, Field(ge=1, le=31), WHOLE]
+
+    @field_validator("day")
+    @classmethod
+    def _a_day_of_every_year(cls, day: int, info: ValidationInfo) -> int:
+        month = info.data.get("month")
+        if month is None:  # refused already
+            return day
+        name = f"{dt.date(2001, month, 1):%B}"
+        try:
+            dt.date(2000, month, day)
+        except ValueError:
+            raise ValueError(f"there is no {name} {day}") from None
+        try:
+            dt.date(2001, month, day)
+        except ValueError:
+            raise ValueError(
+                f"{name} {day} is not in every year; give a day every year has"
+            ) from None
+        return day
 
 
 class Rules(_Strict):
     """One jurisdiction's rules for one tax year."""
 
     jurisdiction: Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]{2})?$")]
-    year: Annotated[int, Field(ge=2000, le=2100)]
+    year: Annotated[int, Field(ge=2000, le=2100), WHOLE]
     status: Literal["official", "projected"]
     last_verified: dt.date | None
     notes: str | None = None

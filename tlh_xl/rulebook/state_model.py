@@ -38,10 +38,12 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from ..filing_status import FILING_STATUSES, FilingStatus
 from .model import (
+    WHOLE,
     Amount,
     ByStatus,
     Indexing,
     Rate,
+    Rates,
     References,
     Rules,
     ThresholdsByStatus,
@@ -49,6 +51,7 @@ from .model import (
 )
 
 __all__ = [
+    "MAX_PHASE_OUT_STEPS",
     "AnyRules",
     "CountByStatus",
     "StateBase",
@@ -64,7 +67,10 @@ __all__ = [
     "model_for",
 ]
 
-Count = Annotated[int, Field(ge=0, le=10)]
+Count = Annotated[int, Field(ge=0, le=10), WHOLE]
+# The steps of a credit's phase-out (California's: 25); each is a place the tax jumps,
+# which the optimizer visits, so a phase-out in tiny steps would take unbounded time.
+MAX_PHASE_OUT_STEPS = 1_000
 
 
 class CountByStatus(_Strict):
@@ -134,7 +140,7 @@ class StateIncomeTax(_Strict):
 
     reference: References
     flat_rate: Rate | None = None
-    rates: Annotated[list[Rate], Field(min_length=1)] | None = None
+    rates: Rates | None = None
     thresholds: ThresholdsByStatus | None = None
     indexing: Indexing | None = None
 
@@ -196,8 +202,8 @@ class StatePhaseOut(_Strict):
     @model_validator(mode="after")
     def _steps_are_positive(self) -> StatePhaseOut:
         for status in FILING_STATUSES:
-            if self.step.of(status) <= 0:
-                raise ValueError(f"step.{status}: must be more than 0")
+            if self.step.of(status) < 1:
+                raise ValueError(f"step.{status}: must be at least 1 (dollars of AGI)")
         return self
 
 
@@ -209,6 +215,18 @@ class StateExemptionCredit(_Strict):
     amount: Amount
     count: CountByStatus
     phase_out: StatePhaseOut | None = None
+
+    @model_validator(mode="after")
+    def _phase_out_in_few_steps(self) -> StateExemptionCredit:
+        phase = self.phase_out
+        if phase is not None and phase.reduction > 0:
+            if self.amount / phase.reduction > MAX_PHASE_OUT_STEPS:
+                raise ValueError(
+                    f"phase_out.reduction: at {phase.reduction} a step, the credit of "
+                    f"{self.amount} takes more than {MAX_PHASE_OUT_STEPS:,} steps to reach "
+                    "zero (a real phase-out takes tens)"
+                )
+        return self
 
 
 class StateSurtax(_Strict):
@@ -250,7 +268,7 @@ class StateRules(_Strict):
     """One state's rules for one tax year."""
 
     jurisdiction: Annotated[str, Field(pattern=r"^us-[a-z]{2}$")]
-    year: Annotated[int, Field(ge=2000, le=2100)]
+    year: Annotated[int, Field(ge=2000, le=2100), WHOLE]
     status: Literal["official", "projected", "unverified"]
     last_verified: dt.date | None
     notes: str | None = None

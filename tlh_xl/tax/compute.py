@@ -170,13 +170,29 @@ def _marginal(rules: Rules, x: TaxInputs, base: Decimal, field: str) -> Decimal:
     return evaluate(rules, bumped).total_tax - base
 
 
+def _is_missing(value: object) -> bool:
+    """No value given: None, or an empty text (a blank cell), as the Profile reads one."""
+    return value is None or (isinstance(value, str) and value == "")
+
+
 def _money(value: Number | None, what: str, *, allow_negative: bool = True) -> Decimal:
-    if value is None:
+    """An optional amount: missing is 0, as a blank Profile cell is. Every amount goes
+    through ``to_decimal``: NaN, infinity and amounts of 10^15 or more are refused,
+    naming ``what``."""
+    if _is_missing(value):
         return ZERO
     amount = to_decimal(value, what)
     if not allow_negative and amount < 0:
         raise InputError(f"{what}: must be zero or more (enter carryforwards as positive numbers)")
     return amount
+
+
+def _required(value: Number | None, what: str, parameter: str) -> Decimal:
+    """A required amount: missing is an error naming it, as the Profile's rule for the
+    same value (``harvest.inputs.resolve_profile``), never a silent 0."""
+    if _is_missing(value):
+        raise InputError(f"{what}: is empty ({parameter} is required; give 0 for none)")
+    return _money(value, what)
 
 
 def tax_inputs(
@@ -192,10 +208,12 @@ def tax_inputs(
     lt_carryforward: Number = 0,
 ) -> TaxInputs:
     """``TaxInputs`` from friendly values, each converted to ``Decimal`` once (the
-    arguments as ``compute_tax`` takes them)."""
+    arguments as ``compute_tax`` takes them). ``filing_status`` and ``ordinary_income``
+    are required: None or empty text is an ``InputError`` naming it; the other amounts
+    default to 0 (``deduction``: the standard deduction)."""
     return TaxInputs(
         filing_status=parse_filing_status(filing_status),
-        ordinary_income=_money(ordinary_income, "ordinary income"),
+        ordinary_income=_required(ordinary_income, "ordinary income", "ordinary_income"),
         st_gain=_money(st_gain, "short-term gain"),
         lt_gain=_money(lt_gain, "long-term gain"),
         qualified_dividends=_money(
@@ -203,7 +221,7 @@ def tax_inputs(
         ),
         collectibles_gain=_money(collectibles_gain, "collectibles gain"),
         deduction=None
-        if deduction is None
+        if _is_missing(deduction)
         else _money(deduction, "deduction", allow_negative=False),
         st_carryforward=_money(st_carryforward, "short-term carryforward", allow_negative=False),
         lt_carryforward=_money(lt_carryforward, "long-term carryforward", allow_negative=False),
@@ -231,6 +249,11 @@ def compute_tax(
     losses); ``collectibles_gain`` is long-term collectibles gain taxed at up to 28%, in
     addition to ``lt_gain``. Carryforwards are positive numbers. ``deduction`` of None
     means the standard deduction for the year and filing status.
+
+    The rules for a value are the Profile's: ``ordinary_income`` is required (None or
+    empty text is an ``InputError``), another amount left out (None, empty text) is 0; an
+    amount that is not a finite number below 10^15 in size (``money.MAX_AMOUNT``) is an
+    ``InputError`` naming it.
     """
     x = tax_inputs(
         filing_status=filing_status,
