@@ -81,15 +81,22 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     from ..errors import WorkbookError
     from ..workbook.template import template_path
+    from ..workbook.writer import write_atomic
 
     target = Path(args.file)
     if target.suffix.lower() not in (".xlsx", ".xlsm"):
         target = target.with_suffix(".xlsx")
-    if target.exists() and not args.force:
+    try:
+        exists, folder = target.exists(), target.parent.is_dir()
+    except OSError as exc:  # a folder that cannot be looked into
+        raise WorkbookError(f"{target}: cannot be written ({exc.strerror or exc})") from None
+    if exists and not args.force:
         raise WorkbookError(f"{target}: already exists (use --force to replace it)")
-    if not target.parent.is_dir():
+    if not folder:
         raise WorkbookError(f"{target.parent}: no such folder")
-    shutil.copyfile(template_path(), target)
+    # Through a temporary file, as fill writes: an unwritable folder is named, and an
+    # interrupted copy leaves nothing behind.
+    write_atomic(target, lambda tmp: shutil.copyfile(template_path(), tmp))
     print(f"wrote {target}: fill in Profile, Lots and Prices, then run: {PROG} fill {target}")
     return 0
 

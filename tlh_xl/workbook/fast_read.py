@@ -24,8 +24,9 @@ differ from openpyxl's in known ways, and each is either translated or checked f
   escapes and makes an error cell empty. A sheet with any of those is left to openpyxl;
 * formula cells: openpyxl's reader sees the formula (never blank) and then the cached
   value; calamine gives the cached value. The formula cells are found in the XML, so a row
-  of formulas whose values are blank is still a row, and a formula header is left to
-  openpyxl (whose header is the formula's text).
+  of formulas whose values are blank is still a row (in the table or below it), a formula
+  header is left to openpyxl (whose header is the formula's text), and a formula no one
+  calculated is refused as ``reader`` refuses it (``package.formula_calculated``).
 
 Every check that fails raises ``NeedsFullLoad``: the fill then loads the whole workbook with
 openpyxl and reads it the plain way.
@@ -61,16 +62,19 @@ from .package import (
     CarryFailed,
     SheetSplit,
     SourcePackage,
+    formula_calculated,
     read_package,
     take_markers,
 )
 from .reader import (
     Cached,
+    CachedValues,
     Grid,
     Inputs,
     convert_value,
     find_table,
     map_headers,
+    not_calculated,
     read_grid,
     read_inputs,
     resize_table,
@@ -171,20 +175,56 @@ def text_problem(xml: bytes, edges: _Edges | None = None) -> str | None:
     return None
 
 
-def formula_cells(rows: bytes) -> dict[int, list[int]]:
-    """Row → columns of the cells that hold a formula (``<f>``, ``<f .../>``)."""
-    out: dict[int, list[int]] = {}
+def formula_cells(rows: bytes) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """Row → columns of the cells that hold a formula (``<f>``, ``<f .../>``), and of those
+    whose formula no one calculated (``package.formula_calculated``)."""
+    formulas: dict[int, list[int]] = {}
+    uncalculated: dict[int, list[int]] = {}
     if b"<f" not in rows:
-        return out
+        return formulas, uncalculated
     for needle in (b"<f>", b"<f ", b"<f/>"):
         at = rows.find(needle)
         while at >= 0:
-            start = rows.rfind(b'<c r="', 0, at) + len(b'<c r="')
-            ref = rows[start : rows.find(b'"', start)].decode("ascii")
+            start = rows.rfind(b'<c r="', 0, at)
+            ref = rows[start + 6 : rows.find(b'"', start + 6)].decode("ascii")
             letters, number = coordinate_from_string(ref)
-            out.setdefault(number, []).append(column_index_from_string(letters))
+            column = column_index_from_string(letters)
+            formulas.setdefault(number, []).append(column)
+            if not _calculated(rows, start):
+                uncalculated.setdefault(number, []).append(column)
             at = rows.find(needle, at + 1)
-    return out
+    return formulas, uncalculated
+
+
+def _calculated(rows: bytes, start: int) -> bool:
+    """Whether the formula cell whose ``<c`` is at ``start`` holds a calculated value (the
+    rows are plain, ``reading_problem``: a cell's attributes are ``name="value"``)."""
+    tag_end = rows.find(b">", start)
+    kind = dict(_ATTRIBUTE.findall(rows[start:tag_end])).get(b"t")
+    end = rows.find(b"</c>", tag_end)
+    value: str | None = None
+    at = rows.find(b"<v>", tag_end, end)
+    if at >= 0:
+        value = rows[at + 3 : rows.find(b"</v>", at)].decode("utf-8")
+    elif rows.find(b"<v/>", tag_end, end) >= 0:
+        value = ""
+    return formula_calculated(kind.decode("ascii") if kind else None, value)
+
+
+def widest_column(rows: bytes) -> int:
+    """The last column holding any cell of these ``<sheetData>`` rows (1 for none)."""
+    wide = _WIDE_REF.findall(rows) if _WIDE_REF.search(rows) else []
+    if wide:
+        return max(column_index_from_string(w.decode()) for w in set(wide))
+    letters = (chr(c) for c in range(ord("Z"), ord("A") - 1, -1))
+    return next(
+        (
+            column_index_from_string(letter)
+            for letter in letters
+            if f'<c r="{letter}'.encode("ascii") in rows
+        ),
+        1,
+    )
 
 
 class _SheetXml:
@@ -314,9 +354,10 @@ def read_with_calamine(
     rows = split.rows
     # calamine holds a sheet as a dense grid, from A1 to its last cell: one cell far away
     # would take all the memory there is. Its size is bounded by the sheet's own size.
+    # (The width is the sheet's own, not 26: 200,000 formatted rows across 11 columns are
+    # a grid calamine reads in a second, where openpyxl would need a minute and 1 GB.)
     height = max((int(n) for n in _ROW_NUMBER.findall(rows)), default=0)
-    wide = _WIDE_REF.findall(rows) if _WIDE_REF.search(rows) else []
-    width = max((column_index_from_string(w.decode()) for w in set(wide)), default=26)
+    width = widest_column(rows)
     if height * width > max(_DENSE_CELLS, 4 * rows.count(b"<c ")):
         raise NeedsFullLoad(f"{split.entry.title}: its cells are too sparse to read as a grid")
     package = _calamine_package(split, source, epoch, styles)
@@ -363,7 +404,7 @@ class StrippedSheet:
                 problem = "a carriage return in the shared strings"
         if problem is not None:
             raise NeedsFullLoad(f"{self.title}: {problem}")
-        self.formulas = formula_cells(self.rows_xml)
+        self.formulas, self.uncalculated = formula_cells(self.rows_xml)
         dates: set[int] = set(getattr(wb, "_date_formats", ()))
         durations: set[int] = set(getattr(wb, "_timedelta_formats", ()))
         self.xml = _SheetXml(self.rows_xml, wb.epoch, dates, durations)
@@ -379,19 +420,7 @@ class StrippedSheet:
     def max_column(self) -> int:
         """openpyxl's ``max_column``: the last column holding any cell, even an empty one."""
         if self._max_column is None:
-            wide = _WIDE_REF.findall(self.rows_xml)
-            if wide:
-                self._max_column = max(column_index_from_string(w.decode()) for w in set(wide))
-            else:
-                letters = (chr(c) for c in range(ord("Z"), ord("A") - 1, -1))
-                self._max_column = next(
-                    (
-                        column_index_from_string(letter)
-                        for letter in letters
-                        if f'<c r="{letter}'.encode("ascii") in self.rows_xml
-                    ),
-                    1,
-                )
+            self._max_column = widest_column(self.rows_xml)
         return self._max_column
 
     def raw(self, row: int, column: int) -> Any:
@@ -421,6 +450,26 @@ class StrippedSheet:
 
     def has_formula(self, row: int, first: int, last: int) -> bool:
         return any(first <= c <= last for c in self.formulas.get(row, ()))
+
+    def seen(self, row: int, column: int) -> Any:
+        """What openpyxl's cell holds before any cached value: a formula is never blank."""
+        return "=" if self.has_formula(row, column, column) else self.value(row, column)
+
+    def refuse_uncalculated(
+        self, numbers: list[int], min_col: int, index: dict[str, int], headers: dict[str, str]
+    ) -> None:
+        """The error ``read_grid`` raises first, in row then column order, for a formula
+        no one calculated in a column read, on a row kept (``numbers``)."""
+        if not self.uncalculated:
+            return
+        kept = set(numbers)
+        fields = {min_col + i: f for f, i in index.items()}
+        for number in sorted(self.uncalculated):
+            hits = [c for c in self.uncalculated[number] if c in fields]
+            if hits and number in kept:
+                column = min(hits)
+                place = f"{self.title}!{get_column_letter(column)}{number}"
+                raise not_calculated(f"{place} {headers[fields[column]]}")
 
     def last_row(self) -> int:
         return max(len(self.values), max(self.formulas, default=0))
@@ -495,9 +544,13 @@ class StrippedSheet:
             f"{title}!{get_column_letter(min_col)}{header_row}:"
             f"{get_column_letter(max_col)}{header_row}"
         )
-        index = map_headers(names, columns, where)
+        index = map_headers(
+            names, columns, where, lambda i: f"{title}!{get_column_letter(min_col + i)}{header_row}"
+        )
         by_field = {c.field: c for c in columns}
+        headers = {f: str(names[i]).strip() for f, i in index.items()}
         numbers, rows = self._kept_rows(header_row, min_col, max_col, min(max_row, self.last_row()))
+        self.refuse_uncalculated(numbers, min_col, index, headers)
         fields = list(index)
         # Column by column, as the lot parser does: a column of one plain type converts in
         # one comprehension, which on 100,000 lots is a fraction of a per-cell loop.
@@ -507,7 +560,6 @@ class StrippedSheet:
         )
         prefixes = [(f, f"{title}!{get_column_letter(min_col + index[f])}") for f in fields]
         places = [{f: prefix + n for f, prefix in prefixes} for n in map(str, numbers)]
-        headers = {f: str(names[i]).strip() for f, i in index.items()}
         return Grid(title, records, places, headers)
 
 
@@ -521,7 +573,7 @@ class FastBook:
     stripped: list[tuple[Worksheet, SheetSplit]]
     carry: Carry | None
     _sheets: dict[str, StrippedSheet] = field(default_factory=dict)
-    _values_only: Any = None  # the values-only workbook, loaded on the first formula
+    _cached: CachedValues | None = None  # formula cells' values, from a values-only load
 
     @property
     def read_with_calamine(self) -> list[str]:
@@ -538,16 +590,19 @@ class FastBook:
 
     def cached(self, sheet: str, coord: str) -> Any:
         """A formula cell's cached value, on a sheet openpyxl loaded in full (see
-        ``reader.Cached``): from a values-only load of the stripped package, which is cheap."""
+        ``reader.Cached``): from a values-only load of the stripped package, which is cheap,
+        and the source's XML for a formula no one calculated."""
         import openpyxl
 
         if any(ws.title == sheet for ws, _ in self.stripped):
             raise NeedsFullLoad(f"{sheet}: a cached value on a stripped sheet")
-        if self._values_only is None:
-            self._values_only = openpyxl.load_workbook(
-                io.BytesIO(self.stripped_package), data_only=True
+        if self._cached is None:
+            package = self.stripped_package
+            self._cached = CachedValues(
+                lambda: openpyxl.load_workbook(io.BytesIO(package), data_only=True),
+                lambda: self.source,
             )
-        return self._values_only[sheet][coord].value
+        return self._cached(sheet, coord)
 
     def read_table(
         self, wb: Workbook, name: str, columns: Sequence[Column], cached: Cached
@@ -566,7 +621,7 @@ class FastBook:
                 assert stripped is not None
                 sheet = self.sheet(ws, stripped)
                 # Rows filled in directly below the table are its rows (reader.rows_below).
-                grown = rows_below(sheet.value, min_col, max_col, max_row, sheet.last_row())
+                grown = rows_below(sheet.seen, min_col, max_col, max_row, sheet.last_row())
                 resize_table(ws, name, grown)
                 return sheet.grid(min_col, min_row, max_col, grown, columns)
 

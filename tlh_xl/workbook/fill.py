@@ -26,8 +26,16 @@ from ..rulebook import Rules
 from .contract import REALIZED, TRANSACTION_TABLE_COLUMNS, TRANSACTIONS, WALLET_COLUMNS, WALLETS
 from .fast_read import NeedsFullLoad, open_fast
 from .ledger_book import write_realized
-from .package import Carry, CarryFailed, refused
-from .reader import Grid, Inputs, find_table, price_pairs, read_grid, read_inputs
+from .package import Carry, CarryFailed, read_package, refused
+from .reader import (
+    CachedValues,
+    Grid,
+    Inputs,
+    find_table,
+    price_pairs,
+    read_grid,
+    read_inputs,
+)
 from .writer import save_atomic, write_plan
 
 __all__ = ["FillResult", "default_output", "fill_workbook", "load_workbook_safely"]
@@ -219,14 +227,12 @@ def _read_workbook(
         except NeedsFullLoad as exc:
             log.info("%s: reading the workbook the plain way (%s)", source.name, exc)
     wb = load_workbook_safely(source, data=data)
-    values_only: list[Any] = []
-
-    def cached(sheet: str, coord: str) -> Any:
-        # Formula cells: read the value Excel last calculated, from a second, values-only load.
-        if not values_only:
-            values_only.append(load_workbook_safely(source, data_only=True, data=data))
-        return values_only[0][sheet][coord].value
-
+    # Formula cells: the value Excel last calculated, from a second, values-only load; a
+    # formula no one calculated (the sheet's XML holds no value) is refused, naming it.
+    cached = CachedValues(
+        lambda: load_workbook_safely(source, data_only=True, data=data),
+        lambda: book.source if book is not None else read_package(source),
+    )
     inputs = read_inputs(wb, cached, lots_csv, prices_csv)
     return wb, inputs, _transactions(wb, inputs, cached, read_grid), None, data
 

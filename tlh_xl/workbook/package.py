@@ -9,7 +9,11 @@ the file as the zip package it is, and has openpyxl load only what it must keep 
    (``<!DOCTYPE``, ``<!ENTITY``: the way in for entity-expansion attacks) before any parser,
    openpyxl's or calamine's, sees the file, and a workbook that has one is refused. Excel
    never writes one. (openpyxl still parses with defusedxml, behind the gate; a DTD that
-   declares no entity, which defusedxml lets through, is refused here too.)
+   declares no entity, which defusedxml lets through, is refused here too.) The gate also
+   holds the package to limits no real workbook reaches (``MAX_EXPANSION`` and the
+   counts below it): from the zip directory before anything is decompressed, then by
+   byte counts over each part, since a small file of millions of empty strings or rows
+   would otherwise cost openpyxl minutes and gigabytes.
 2. **Stripping** (``SourcePackage.strip_plan``, ``stripped``). A worksheet whose
    ``<sheetData>`` is big (at least ``BIG_SHEET`` bytes) and can be carried (below) has it
    replaced, in an in-memory copy of the package, by one marker cell. openpyxl loads the
@@ -70,15 +74,20 @@ from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element
 
+from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.constants import SHARED_STRINGS, XLSM, XLSX, XLTM, XLTX
-from openpyxl.xml.functions import fromstring  # defusedxml's, which openpyxl uses
+from openpyxl.xml.functions import fromstring, iterparse  # defusedxml's, which openpyxl uses
 
 from ..errors import WorkbookError
 from .contract import OUTPUT_SHEETS, PROFILE
 
 __all__ = [
     "BIG_SHEET",
+    "MAX_EXPANSION",
+    "MAX_SHARED_STRINGS",
+    "MAX_SHEET_CELLS",
+    "MAX_SHEET_ROWS",
     "CarriedSheet",
     "Carry",
     "CarryFailed",
@@ -86,8 +95,10 @@ __all__ = [
     "SheetSplit",
     "SourcePackage",
     "declares_markup",
+    "formula_calculated",
     "read_package",
     "refused",
+    "uncalculated_cells",
 ]
 
 BIG_SHEET = 256 * 1024  # bytes of <sheetData> (about 500 lots) worth keeping from openpyxl
@@ -104,6 +115,20 @@ STYLES_PART = "xl/styles.xml"  # where openpyxl reads the styles, whatever the r
 WORKBOOK_TYPES = (XLTM, XLTX, XLSM, XLSX)  # in the order openpyxl looks for them
 EMPTY_SHEET_DATA = b"<sheetData></sheetData>"  # what openpyxl 3.1 writes for no cells
 
+# Limits no real workbook reaches, so that a small hostile file cannot cost minutes and
+# gigabytes (openpyxl builds a Python object for every string, row and cell: 5,000,000
+# empty shared strings in a 230 KB file took it 57 s and 620 MB). Checked by the gate,
+# before any parser: the sizes from the zip directory, the counts by byte searches.
+MAX_EXPANSION = 100  # uncompressed / compressed size of a part, or of the package: sheets
+# Excel or tlh-xl write deflate 7-13 times, the most repetitive real XML (formatted empty
+# rows) about 40 times; a zip bomb 400-1,000 times. Parts under EXPANSION_FROM are exempt.
+EXPANSION_FROM = 1 << 20
+MAX_SHARED_STRINGS = 4_000_000  # <si> in a part: a 1,000,000-lot Lots table with a
+# distinct lot ID, transaction ID and note on every row has 3,000,000 distinct strings
+MAX_SHEET_ROWS = 1_048_576  # <row> elements in a part: Excel's own limit for a sheet
+MAX_SHEET_CELLS = 16 * MAX_SHEET_ROWS  # <c> elements in a part: Excel's every row across
+# 16 columns (Lots has 11, Positions and Harvest 14); openpyxl needs ~0.5 KB a cell
+
 # "<!" in UTF-8 (and ASCII-compatible encodings), UTF-16 and UTF-32, either byte order.
 _DECLARATION_OPENERS = (b"<!", b"<\x00!", b"<\x00\x00\x00!")
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
@@ -112,6 +137,38 @@ _PREFIXES = re.compile(rb'xmlns:([A-Za-z_][\w.-]*)="')
 _DIMENSION = re.compile(rb'<dimension ref="([^"]*)"')
 _DY_DESCENT = re.compile(rb' x14ac:dyDescent="[^"]*"')
 _SST_COUNT = re.compile(rb'\scount="\d*"')
+
+
+def _element(name: bytes) -> re.Pattern[bytes]:
+    """Start tags of the element ``name``, with any namespace prefix (``<c ``, ``<x:c>``)."""
+    return re.compile(rb"<(?:[A-Za-z_][\w.-]{0,31}:)?" + name + rb"[\s/>]")
+
+
+_LONGEST_TAG = 40  # what _element matches is at most this long (for chunked counting)
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """An element a limit counts."""
+
+    pattern: re.Pattern[bytes]
+    hint: bytes  # a text every one of its tags contains: its count bounds theirs cheaply
+    shortest: int  # the fewest bytes one can take (``<row/>``): a smaller part has fewer
+    limit_name: str  # the module constant, read when used (a test may lower it)
+    what: str
+    strings: bool = False  # counted only in a part openpyxl may read as the string table
+
+    @property
+    def limit(self) -> int:
+        limit: int = globals()[self.limit_name]
+        return limit
+
+
+_COUNTED = (
+    _Counted(_element(b"si"), b"si", 5, "MAX_SHARED_STRINGS", "shared strings", True),
+    _Counted(_element(b"row"), b"row", 6, "MAX_SHEET_ROWS", "rows"),
+    _Counted(_element(b"c"), b"<", 4, "MAX_SHEET_CELLS", "cells"),
+)
 
 
 class CarryFailed(Exception):
@@ -167,23 +224,132 @@ def _looks_like_xml(name: str, head: bytes) -> bool:
     return head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").startswith(b"<")
 
 
+def _too_many(path: Path, part: str, what: str, limit: int, title: str | None) -> WorkbookError:
+    where = f"sheet {title!r} ({part})" if title else part
+    excel = ", Excel's own limit" if what == "rows" else ", more than any real workbook has"
+    return WorkbookError(f"{path}: refused: {where} has more than {limit:,} {what}{excel}")
+
+
+def _expansion_problem(path: Path, infos: Sequence[zipfile.ZipInfo]) -> WorkbookError | None:
+    """A part, or the package, that would expand past ``MAX_EXPANSION`` times its
+    compressed size (from the zip directory: nothing is decompressed). zipfile holds each
+    part to its declared size as it reads it, so the declared sizes can be trusted."""
+    whole = ("the workbook", sum(i.file_size for i in infos), sum(i.compress_size for i in infos))
+    for name, size, packed in [(i.filename, i.file_size, i.compress_size) for i in infos] + [whole]:
+        if size >= EXPANSION_FROM and size > MAX_EXPANSION * max(packed, 1):
+            return WorkbookError(
+                f"{path}: refused: {name} expands from {packed:,} to {size:,} bytes "
+                f"({size // max(packed, 1):,} times; real workbooks stay under "
+                f"{MAX_EXPANSION}), the mark of a zip bomb"
+            )
+    return None
+
+
+def _as_utf8(data: bytes) -> bytes:
+    """XML text in UTF-8 for the byte counts (openpyxl reads UTF-16 and UTF-32 too)."""
+    head = data[:4]
+    if b"\x00" not in head:
+        return data  # UTF-8, or an encoding in which "<row" is these bytes too
+    for encoding, marks in (
+        ("utf-32", (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")),
+        ("utf-32-le", (b"<\x00\x00\x00",)),
+        ("utf-32-be", (b"\x00\x00\x00<",)),
+        ("utf-16", (b"\xff\xfe", b"\xfe\xff")),
+        ("utf-16-le", (b"<\x00",)),
+        ("utf-16-be", (b"\x00<",)),
+    ):
+        if head.startswith(marks):
+            try:
+                return data.decode(encoding).encode("utf-8")
+            except UnicodeDecodeError:
+                return data
+    return data
+
+
+def _strings_parts(path: Path, archive: zipfile.ZipFile) -> set[str] | None:
+    """The parts openpyxl may read as the shared-string table (the content types say), or
+    None when that cannot be told: then every part may be."""
+    try:
+        info = archive.getinfo("[Content_Types].xml")
+        if info.file_size > MAX_SMALL_PART:
+            return None
+        data = archive.read(info)
+    except Exception:  # missing or damaged: openpyxl will say so
+        return None
+    if declares_markup(data):
+        raise refused(path)
+    try:
+        root = fromstring(data)
+    except Exception:
+        return None
+    return {
+        o.get("PartName", "").lstrip("/")
+        for o in root.iter(f"{{{CT_NS}}}Override")
+        if o.get("ContentType") == SHARED_STRINGS
+    }
+
+
+def _counted_problem(data: bytes, strings: bool) -> tuple[str, int] | None:
+    """(what, limit) of the first counted limit a part's XML exceeds, or None; ``strings``:
+    the part may be read as the shared-string table. Each count is bounded by a cheaper one
+    first (the part's size, a byte count), so that a real part costs a byte count or two,
+    and only a part near a limit the exact search."""
+    if len(data) <= min(c.shortest * c.limit for c in _COUNTED):
+        return None
+    data = _as_utf8(data)
+    for counted in _COUNTED:
+        limit = counted.limit
+        if len(data) <= counted.shortest * limit or (counted.strings and not strings):
+            continue
+        if data.count(counted.hint) <= limit:
+            continue
+        for n, _ in enumerate(counted.pattern.finditer(data), 1):
+            if n > limit:
+                return counted.what, limit
+    return None
+
+
 def _gate_streaming(path: Path, archive: zipfile.ZipFile) -> None:
     """The gate for a package too big to hold in memory: each XML part read a chunk at a
-    time, every ``<!`` looked at with the 48 bytes that follow it."""
+    time, every ``<!`` looked at with the 48 bytes that follow it, and the elements the
+    limits count counted as they go by."""
     for info in archive.infolist():
         with archive.open(info) as member:
             buffer = member.read(1 << 20)
             if not _looks_like_xml(info.filename, buffer[:16]):
                 continue
+            counted = [c for c in _COUNTED if info.file_size > c.shortest * c.limit]
+            counts = [0] * len(counted)
             while True:
                 chunk = member.read(1 << 20)
                 buffer += chunk
                 limit = len(buffer) if not chunk else len(buffer) - 48
                 if _opens_declaration(buffer, limit, _DECLARATION_OPENERS):
                     raise refused(path)
+                # The tags that start before ``limit``; those after, with the next chunk.
+                end = min(len(buffer), limit + _LONGEST_TAG)
+                for i, element in enumerate(counted):
+                    found = element.pattern.finditer(buffer, 0, end)
+                    counts[i] += sum(1 for m in found if m.start() < limit)
+                    if counts[i] > element.limit:
+                        raise _too_many(path, info.filename, element.what, element.limit, None)
                 if not chunk:
                     break
                 buffer = buffer[limit:]
+
+
+def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Part → sheet title, as far as the workbook's small parts say (for a message)."""
+    try:
+        parts = {
+            name: archive.read(name)
+            for name in ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+            if archive.getinfo(name).file_size <= MAX_SMALL_PART
+        }
+        source = SourcePackage(Path(), b"", [], parts)
+        return {entry.part: entry.title for entry in source.sheets()}
+    except Exception:  # a message without the title, then
+        return {}
 
 
 def read_package(path: Path) -> SourcePackage | None:
@@ -199,19 +365,28 @@ def read_package(path: Path) -> SourcePackage | None:
         return None
     with archive:
         infos = [info for info in archive.infolist() if not info.is_dir()]
+        expands = _expansion_problem(path, infos)
+        if expands is not None:
+            raise expands
         if sum(info.file_size for info in infos) > MAX_PACKAGE:
             _gate_streaming(path, archive)
             return None
         parts: dict[str, bytes] = {}
         damaged = False
+        strings = _strings_parts(path, archive)
         for info in infos:
             try:
                 part = archive.read(info)
             except (OSError, zipfile.BadZipFile, ValueError, NotImplementedError, RuntimeError):
                 damaged = True  # encrypted, or compressed in a way zipfile cannot read
                 continue
-            if _looks_like_xml(info.filename, part[:16]) and declares_markup(part):
-                raise refused(path)
+            if _looks_like_xml(info.filename, part[:16]):
+                if declares_markup(part):
+                    raise refused(path)
+                problem = _counted_problem(part, strings is None or info.filename in strings)
+                if problem is not None:
+                    title = _sheet_titles(archive).get(info.filename)
+                    raise _too_many(path, info.filename, *problem, title)
             parts[info.filename] = part
     if damaged or len(parts) != len(infos):
         return None  # a damaged part, or two of one name: openpyxl decides what they mean
@@ -312,12 +487,73 @@ def plain_tags(data: bytes) -> bool:
     return True
 
 
+def formula_calculated(kind: str | None, value: str | None) -> bool:
+    """Whether a formula cell of type ``kind`` (its ``t``) whose ``<v>`` holds ``value``
+    (None: no ``<v>``) carries a value that Excel or LibreOffice calculated.
+
+    A program that writes formulas without calculating them (openpyxl, and pandas through
+    it) writes no value, or an empty one: ``<c><f>A1*2</f><v></v></c>``. A calculated
+    number, date or yes/no is never empty, and a formula whose result is the empty string
+    is written as a string, ``t="str"`` (with ``<v></v>``), which is calculated.
+    """
+    return kind in ("str", "inlineStr") or (value is not None and value.strip() != "")
+
+
+def uncalculated_cells(xml: bytes) -> frozenset[str]:
+    """The cells of a worksheet part, as ``B6``, that hold a formula no one calculated,
+    numbered as openpyxl numbers them (a row or cell without ``r`` follows the last)."""
+    if b"<f" not in xml and b":f" not in xml:
+        return frozenset()
+    cell_tag, row_tag = f"{{{MAIN_NS}}}c", f"{{{MAIN_NS}}}row"
+    formula_tag, value_tag = f"{{{MAIN_NS}}}f", f"{{{MAIN_NS}}}v"
+    found: set[str] = set()
+    row = column = 0
+    try:
+        for event, element in iterparse(io.BytesIO(xml), events=("start", "end")):
+            if event == "start":
+                if element.tag == row_tag:
+                    number = element.get("r")
+                    row = int(float(number)) if number else row + 1
+                    column = 0
+                continue
+            if element.tag == cell_tag:
+                ref = element.get("r")
+                if ref:
+                    row, column = coordinate_to_tuple(ref)
+                else:
+                    column += 1
+                if element.find(formula_tag) is not None:
+                    value = element.find(value_tag)
+                    text = None if value is None else value.text or ""
+                    if not formula_calculated(element.get("t"), text):
+                        found.add(f"{get_column_letter(column)}{row}")
+                element.clear()
+            elif element.tag == row_tag:
+                element.clear()
+    except Exception:  # not a sheet openpyxl could have loaded: it has said so already
+        return frozenset(found)
+    return frozenset(found)
+
+
 @dataclass
 class SourcePackage:
     path: Path
     data: bytes  # the file as read, once: every later step works on these bytes
     infos: Sequence[zipfile.ZipInfo]
     parts: dict[str, bytes]
+    _uncalculated: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+
+    def uncalculated(self, title: str) -> frozenset[str]:
+        """The cells of sheet ``title`` (as ``B6``) holding a formula that no one
+        calculated (``formula_calculated``); empty when the package cannot say."""
+        if title not in self._uncalculated:
+            try:
+                part = next((e.part for e in self.sheets() if e.title == title), None)
+            except _NotFast:
+                part = None
+            xml = self.parts.get(part or "")
+            self._uncalculated[title] = uncalculated_cells(xml) if xml else frozenset()
+        return self._uncalculated[title]
 
     # --- the package's structure, as openpyxl resolves it ----------------------------------
 

@@ -4,7 +4,9 @@
   of that name is read as a plain range whose first non-empty row holds the headers.
 * Headers match regardless of case and extra spaces.
 * Dates may be real dates, Excel serial numbers or ISO text; numbers may be numbers or
-  numeric text. Formula cells are read through their cached values.
+  numeric text. Formula cells are read through their cached values; a formula no one
+  calculated (a workbook saved by openpyxl or pandas) is refused, naming its cell.
+* Two columns with one header (in any case or spacing) are refused, naming both cells.
 * The Profile is read through its defined names, or failing that its visible labels.
 
 The result is plain records for the engine, plus functions that turn an engine field
@@ -18,7 +20,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.datetime import WINDOWS_EPOCH, from_excel
@@ -37,9 +39,12 @@ from .contract import (
     Column,
     normalize_header,
 )
+from .package import SourcePackage
 
 __all__ = [
+    "NOT_CALCULATED",
     "Cached",
+    "CachedValues",
     "Grid",
     "Inputs",
     "TableReader",
@@ -48,6 +53,7 @@ __all__ = [
     "grid_from_rows",
     "identical_groups",
     "map_headers",
+    "not_calculated",
     "price_pairs",
     "read_csv_grid",
     "read_grid",
@@ -56,7 +62,58 @@ __all__ = [
     "rows_below",
 ]
 
-Cached = Callable[[str, str], Any]  # (sheet, coordinate) → cached value of a formula cell
+# (sheet, coordinate) → a formula cell's cached value, or NOT_CALCULATED when it has none.
+Cached = Callable[[str, str], Any]
+
+
+class _NotCalculated:
+    def __repr__(self) -> str:
+        return "NOT_CALCULATED"
+
+
+NOT_CALCULATED: Final = _NotCalculated()
+
+
+def not_calculated(place: str) -> WorkbookError:
+    """The error for a formula cell with no calculated value, at ``place``."""
+    return WorkbookError(
+        f"{place}: the formula has no calculated value (the workbook was saved by a program "
+        "that does not calculate formulas, such as openpyxl or pandas); open and save it in "
+        "Excel or LibreOffice first"
+    )
+
+
+class CachedValues:
+    """A ``Cached`` for a workbook openpyxl loaded with its formulas: the value from a
+    values-only load (``load_values``, called once, at the first formula cell), or
+    ``NOT_CALCULATED`` where the source's XML holds no calculated value.
+
+    openpyxl's values-only load gives None both for a formula that no one calculated and
+    for one whose value is the empty string, so a None is looked up in the sheet's XML
+    (``package``: ``<v>`` empty or missing, and not a string), once per sheet.
+    """
+
+    def __init__(
+        self,
+        load_values: Callable[[], Workbook],
+        source: Callable[[], SourcePackage | None],
+    ):
+        self._load_values = load_values
+        self._source = source
+        self._values: Workbook | None = None
+        self._package: list[SourcePackage | None] = []
+
+    def __call__(self, sheet: str, coord: str) -> Any:
+        if self._values is None:
+            self._values = self._load_values()
+        value = self._values[sheet][coord].value
+        if value is None:
+            if not self._package:
+                self._package.append(self._source())
+            package = self._package[0]
+            if package is not None and coord.upper() in package.uncalculated(sheet):
+                return NOT_CALCULATED
+        return value
 
 
 @dataclass
@@ -188,14 +245,37 @@ def convert_value(value: Any, column: Column, epoch: dt.datetime = WINDOWS_EPOCH
     return value
 
 
-def map_headers(names: Sequence[Any], columns: Sequence[Column], where: str) -> dict[str, int]:
-    """field → index into the row, for every column found; missing required ones fail."""
+def map_headers(
+    names: Sequence[Any],
+    columns: Sequence[Column],
+    where: str,
+    cells: Callable[[int], str] | None = None,
+) -> dict[str, int]:
+    """field → index into the row, for every column found; missing required ones fail,
+    and so does a column found twice (``cells(i)`` names header ``i``'s cell, as
+    ``Lots!F1``; without it the header row ``where`` is named, with column numbers)."""
     wanted = {normalize_header(c.header): c for c in columns}
     index: dict[str, int] = {}
     for i, name in enumerate(names):
         column = wanted.get(normalize_header(name))
-        if column is not None and column.field not in index:
-            index[column.field] = i
+        if column is None:
+            continue
+        if column.field in index:
+            first = index[column.field]
+            place = (
+                f"{cells(first)} and {cells(i)}"
+                if cells
+                else f"{where} (columns {first + 1} and {i + 1})"
+            )
+            headed = (
+                ""
+                if str(names[first]) == str(name)
+                else f" (headed {str(names[first])!r} and {str(name)!r})"
+            )
+            raise WorkbookError(
+                f"{place}: two {column.header!r} columns{headed}; delete or rename one"
+            )
+        index[column.field] = i
     missing = [c.header for c in columns if c.required and c.field not in index]
     if missing:
         found = ", ".join(str(n) for n in names if n not in (None, "")) or "nothing"
@@ -215,8 +295,11 @@ def read_grid(wb: Workbook, name: str, columns: Sequence[Column], cached: Cached
         f"{ws.title}!{get_column_letter(min_col)}{header_row}:"
         f"{get_column_letter(max_col)}{header_row}"
     )
-    index = map_headers(names, columns, where)
+    index = map_headers(
+        names, columns, where, lambda i: f"{ws.title}!{get_column_letter(min_col + i)}{header_row}"
+    )
     by_field = {c.field: c for c in columns}
+    headers = {field: str(names[i]).strip() for field, i in index.items()}
     records: list[dict[str, Any]] = []
     places: list[dict[str, str]] = []
     for row in ws.iter_rows(
@@ -233,11 +316,12 @@ def read_grid(wb: Workbook, name: str, columns: Sequence[Column], cached: Cached
                 isinstance(value, str) and value.startswith("=") and cell.data_type != "s"
             ):
                 value = cached(ws.title, cell.coordinate)
+                if value is NOT_CALCULATED:
+                    raise not_calculated(f"{ws.title}!{cell.coordinate} {headers[field]}")
             record[field] = convert_value(value, by_field[field], wb.epoch)
             place[field] = f"{ws.title}!{cell.coordinate}"
         records.append(record)
         places.append(place)
-    headers = {field: str(names[i]).strip() for field, i in index.items()}
     return Grid(ws.title, records, places, headers)
 
 
@@ -262,7 +346,12 @@ def grid_from_rows(
     if not rows:
         raise WorkbookError(f"{name}: empty (expected a header row)")
     where = place or (lambda i: f"{name} row {i + 2}")
-    index = map_headers(list(rows[0]), columns, f"{name} header row")
+    cells = (
+        (lambda j: f"{origin[0]}!{get_column_letter(origin[2] + j)}{origin[1]}")
+        if origin is not None
+        else None
+    )
+    index = map_headers(list(rows[0]), columns, f"{name} header row", cells)
     by_field = {c.field: c for c in columns}
     letters: dict[str, str] = {}
     if origin is not None:
@@ -333,6 +422,8 @@ def _profile(wb: Workbook, cached: Cached) -> tuple[Profile, dict[str, str]]:
         value = cell.value
         if cell.data_type == "f":
             value = cached(ws.title, coord)
+            if value is NOT_CALCULATED:
+                raise not_calculated(f"{ws.title}!{coord} {f.name}")
         if f.kind == "date" and isinstance(value, dt.datetime):
             value = value.date()
         values[f.field] = value

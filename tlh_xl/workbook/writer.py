@@ -4,19 +4,29 @@ Everything else in the workbook (other sheets, formulas, styles, defined names, 
 validation, charts, a VBA project) is left as openpyxl loaded it, and the cells of the big
 sheets ``tlh-xl fill`` kept from openpyxl are written back as the source had them
 (``package.Carry``). The file is written to a temporary file beside the target and renamed
-into place, so a failure never leaves a half-written workbook.
+into place, so a failure never leaves a half-written workbook: an error, Ctrl-C or a
+SIGTERM removes the temporary file (``write_atomic``), and a folder that cannot be written
+is the user's error, naming the file.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import signal
 import stat
 import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
+from openpyxl.workbook.properties import CalcProperties
 from openpyxl.workbook.workbook import Workbook
 
+from ..errors import WorkbookError
 from ..harvest.plan import HarvestPlan
 from .contract import HARVEST, POSITIONS, SUMMARY
 from .fast_rows import save_with_fast_rows
@@ -24,7 +34,7 @@ from .package import Carry
 from .sheets import build_harvest, build_positions, build_summary
 from .tables import asset_totals, position_rows, sale_rows, summary_values
 
-__all__ = ["save_atomic", "write_plan"]
+__all__ = ["save_atomic", "write_atomic", "write_plan"]
 
 
 def _fresh_sheet(wb: Workbook, title: str) -> Any:
@@ -42,6 +52,8 @@ def write_plan(wb: Workbook, plan: HarvestPlan) -> None:
     build_summary(
         _fresh_sheet(wb, SUMMARY), wb, summary_values(plan), asset_totals(plan), plan.messages
     )
+    if wb.calculation is None:  # a workbook without the optional <calcPr>
+        wb.calculation = CalcProperties()
     wb.calculation.fullCalcOnLoad = True  # Excel and LibreOffice recalculate on open
     wb.active = wb.sheetnames.index(SUMMARY)
     for ws in wb.worksheets:
@@ -57,18 +69,83 @@ def _mode_for(target: Path) -> int:
     return 0o666 & ~umask
 
 
-def save_atomic(wb: Workbook, target: Path, carry: Carry | None = None) -> None:
-    """Save ``wb`` to ``target`` through a temporary file; ``carry`` puts back the cells of
-    sheets loaded without them (``package.CarryFailed`` if that cannot be done)."""
-    target = Path(target)
-    mode = _mode_for(target)
-    fd, tmp_name = tempfile.mkstemp(prefix=".~tlh-", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+class _Terminated(BaseException):
+    """SIGTERM arrived while a file was being written."""
+
+
+@contextmanager
+def _terminate_cleanly() -> Iterator[None]:
+    """While a file is written, SIGTERM raises (as Ctrl-C raises ``KeyboardInterrupt``),
+    so that the temporary file is removed; then the signal is delivered again as before,
+    and the process ends as SIGTERM ends it. Only a default handler is replaced (one
+    the program set, or an ignored signal, is left alone), and only in the main thread,
+    where Python runs signal handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is not signal.SIG_DFL:
+        yield
+        return
+
+    raised: list[bool] = []
+
+    def terminate(signum: int, frame: FrameType | None) -> None:
+        if not raised:  # a second SIGTERM must not interrupt the cleaning up
+            raised.append(True)
+            raise _Terminated
+
+    signal.signal(signal.SIGTERM, terminate)
     try:
-        save_with_fast_rows(wb, tmp, carry)
-        os.chmod(tmp, mode)  # mkstemp makes 0600 files
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        yield
+    except _Terminated:
+        signal.signal(signal.SIGTERM, previous)
+        signal.raise_signal(signal.SIGTERM)  # the default action: the process ends
+        raise SystemExit(128 + signal.SIGTERM) from None  # (were the signal blocked)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+# What the file system says when the user's file cannot be written where it was asked for
+# (other errors while writing are bugs, and are not dressed up as the user's).
+_CANNOT_WRITE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+def _unwritable(target: Path, exc: OSError, creating: bool) -> WorkbookError:
+    reason = (exc.strerror or str(exc)).lower()
+    where = f" in the folder {target.parent}" if creating else ""
+    return WorkbookError(f"{target}: cannot be written ({reason}{where})")
+
+
+def write_atomic(target: Path, write: Callable[[Path], object]) -> None:
+    """``write(tmp)`` writes the file to a temporary path beside ``target``, which is then
+    renamed into place, with the permissions of the file it replaces (or the umask's).
+    Whatever stops it (an error, Ctrl-C, SIGTERM) removes the temporary file, and a folder
+    or file that cannot be written raises ``WorkbookError`` naming ``target``."""
+    target = Path(target)
+    with _terminate_cleanly():
+        try:
+            mode = _mode_for(target)
+            fd, tmp_name = tempfile.mkstemp(
+                prefix=".~tlh-", suffix=target.suffix, dir=target.parent
+            )
+        except OSError as exc:
+            raise _unwritable(target, exc, creating=True) from None
+        tmp = Path(tmp_name)
+        try:
+            os.close(fd)
+            write(tmp)
+            os.chmod(tmp, mode)  # mkstemp makes 0600 files
+            os.replace(tmp, target)
+        except BaseException as exc:
+            tmp.unlink(missing_ok=True)
+            if isinstance(exc, OSError) and exc.errno in _CANNOT_WRITE:
+                raise _unwritable(target, exc, creating=False) from None
+            raise
+
+
+def save_atomic(wb: Workbook, target: Path, carry: Carry | None = None) -> None:
+    """Save ``wb`` to ``target`` through a temporary file (``write_atomic``); ``carry``
+    puts back the cells of sheets loaded without them (``package.CarryFailed`` if that
+    cannot be done)."""
+    write_atomic(target, lambda tmp: save_with_fast_rows(wb, tmp, carry))
