@@ -245,7 +245,10 @@ def test_fill_keeps_user_sheets_names_styles_and_charts(sample: Path, tmp_path: 
     assert sha256(source) == digest, "the input was modified"
     before = openpyxl.load_workbook(source)
     after = openpyxl.load_workbook(out)
-    assert after.sheetnames == before.sheetnames  # same sheets, same order
+    # The same sheets in the same order, and the Form 8949 working papers after Summary.
+    expected = list(before.sheetnames)
+    expected.insert(expected.index("Summary") + 1, "Form 8949")
+    assert after.sheetnames == expected
     notes = after[NOTES]
     assert isinstance(notes, Worksheet)
 

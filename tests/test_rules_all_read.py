@@ -243,6 +243,46 @@ def _demo(tmp: Path) -> None:
 # --- the test ----------------------------------------------------------------------------
 
 
+def _forms(rules: Rules) -> None:
+    """Form 8949's box for a sale of each kind, as the fill works it out (``app._forms``
+    reads ``form_8949`` on every plan, and finds none before 2025): digital assets and
+    securities, short and long, at a broker (basis reported or not), in self-custody, and
+    with a Box override."""
+    import tlh_xl.app as app
+    from tlh_xl.domain.disposition import Disposition
+    from tlh_xl.forms import WalletReporting, box_for
+
+    form = rules.form_8949
+    if form is None:
+        return
+    sold = dt.date(rules.year, 6, 1)
+    for asset_class in ("Crypto", "Security"):
+        for term_, acquired in (("short", sold.replace(month=2)), ("long", dt.date(2020, 1, 2))):
+            sale = Disposition(
+                "L1",
+                "X",
+                asset_class,
+                "W",
+                "T",
+                acquired,
+                sold,  # type: ignore[arg-type]
+                Decimal(1),
+                Decimal(1),
+                Decimal(1),
+                Decimal(0),
+                term_,  # type: ignore[arg-type]
+            )
+            for reporting in (
+                WalletReporting("Broker"),
+                WalletReporting("Broker", dt.date(2021, 1, 1)),
+                WalletReporting("Broker", sold),  # reports basis only from the sale day
+                WalletReporting("Self-custody"),
+                WalletReporting("Broker", box="A" if asset_class == "Security" else "G"),
+            ):
+                box_for(form, sale, reporting)
+    assert app._forms is not None
+
+
 def _is_citation(path: str) -> bool:
     return any(part.split("[")[0] in CITATION_KEYS for part in path.split("."))
 
@@ -260,6 +300,7 @@ def test_every_value_in_a_rule_file_is_read(
     _plan(rules)
     _plan(variant)
     _dates(rules)
+    _forms(rules)
     shown = _commands(rules, tmp_path, capsys)
     if year == DEMO_YEAR:
         _demo(tmp_path)

@@ -22,14 +22,17 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from .domain.disposition import Disposition
 from .errors import InputError, RulesError
+from .forms import Form8949Row, ScheduleDLine, form_8949_rows, schedule_d
 from .harvest.inputs import Profile, parse_prices, resolve_profile
 from .harvest.plan import HarvestPlan, plan_harvest
-from .lots_from_ledger import LedgerLots, ledger_lots, ledger_settings
+from .lots_from_ledger import LedgerLots, ledger_lots, ledger_settings, wallet_reporting
+from .money import ZERO
 from .rulebook import Rules, load_rules
 from .workbook.reader import Grid, identical_groups, price_pairs
 
-__all__ = ["PlanInputs", "PlanResult", "check_prices", "run_plan"]
+__all__ = ["Forms", "PlanInputs", "PlanResult", "check_prices", "run_plan"]
 
 
 @dataclass(frozen=True)
@@ -45,10 +48,19 @@ class PlanInputs:
 
 
 @dataclass(frozen=True)
+class Forms:
+    """Form 8949's rows (realized, then planned) and Schedule D's lines."""
+
+    rows: list[Form8949Row]
+    schedule_d: list[ScheduleDLine]
+
+
+@dataclass(frozen=True)
 class PlanResult:
     plan: HarvestPlan
     rules: Rules
     ledger: LedgerLots | None = None  # when the lots were built from transactions
+    forms: Forms | None = None  # for a tax year whose rules give the Form 8949 boxes
 
 
 def run_plan(
@@ -85,6 +97,7 @@ def run_plan(
         place=lots.place,
         profile_place=where,
     )
+    forms = _forms(rules, plan, from_ledger, inputs.wallets)
     if from_ledger is None:
         count = len(lots.records)
         said = replace(
@@ -93,7 +106,7 @@ def run_plan(
             realized_from="Profile",
             time_zone_used="not used (no transactions)",
         )
-        return PlanResult(replace(plan, summary=said), rules)
+        return PlanResult(replace(plan, summary=said), rules, None, forms)
     said = replace(
         plan.summary,
         lots_from=from_ledger.lots_from,
@@ -101,7 +114,38 @@ def run_plan(
         time_zone_used=from_ledger.time_zone_used,
     )
     messages = [*plan.messages, *from_ledger.messages]
-    return PlanResult(replace(plan, summary=said, messages=messages), rules, from_ledger)
+    return PlanResult(replace(plan, summary=said, messages=messages), rules, from_ledger, forms)
+
+
+def _forms(
+    rules: Rules, plan: HarvestPlan, ledger: LedgerLots | None, wallets: Grid | None
+) -> Forms | None:
+    """Form 8949 and Schedule D for the plan: the ledger's disposals of the year when the
+    plan used them as its realized figures (else the Profile's figures, which have no
+    rows, go on lines of their own), then the planned sales."""
+    form = rules.form_8949
+    if form is None:
+        return None
+    reporting = wallet_reporting(wallets) if wallets is not None else {}
+    realized = ledger.realized if ledger is not None and ledger.realized_used else []
+    origin = (ledger.origin if ledger is not None else None) or {}
+
+    def came_into(d: Disposition, section: str) -> str | None:
+        # A realized lot's ID starts with its acquiring transaction's; a planned sale
+        # names the lot's transaction.
+        return origin.get(d.lot_id.partition("#")[0] if section == "Realized" else d.tx_id)
+
+    rows = form_8949_rows(form, realized, plan.sale_records, reporting, came_into)
+    rp = plan.profile
+    typed = not realized
+    lines = schedule_d(
+        rows,
+        rp.carryforward_short_term,
+        rp.carryforward_long_term,
+        rp.realized_short_term if typed else ZERO,
+        rp.realized_long_term + rp.realized_collectibles if typed else ZERO,
+    )
+    return Forms(rows, lines)
 
 
 def check_prices(lots: Grid, prices: Grid) -> None:

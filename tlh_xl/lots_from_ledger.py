@@ -20,15 +20,17 @@ from typing import TYPE_CHECKING, Any
 
 from .domain.disposition import Disposition
 from .errors import InputError
+from .holding_period import as_date
 from .money import format_usd
 from .workbook.contract import LOT_COLUMNS, TRANSACTION_TABLE_COLUMNS, WALLET_KINDS
 from .workbook.reader import Grid
 
 if TYPE_CHECKING:
+    from .forms import WalletReporting
     from .harvest.inputs import Profile
     from .ledger import Ledger, LedgerSettings
 
-__all__ = ["LedgerLots", "ledger_lots", "ledger_settings", "wallet_names"]
+__all__ = ["LedgerLots", "ledger_lots", "ledger_settings", "wallet_names", "wallet_reporting"]
 
 # The Profile's realized figures: the ledger fills them only when all are blank.
 _REALIZED_FIELDS = ("realized_short_term", "realized_long_term", "realized_collectibles")
@@ -48,6 +50,8 @@ class LedgerLots:
     realized_from: str
     time_zone_used: str
     messages: tuple[str, ...] = ()
+    origin: dict[str, str] | None = None  # acquiring transaction → the wallet it came into
+    realized_used: bool = True  # the year's disposals are the plan's realized figures
 
 
 def ledger_settings(
@@ -72,7 +76,16 @@ def ledger_settings(
 def wallet_names(wallets: Grid) -> tuple[str, ...]:
     """The Wallets table's wallet names, in order; a row without a name, an unknown Kind
     or a wallet listed twice is refused naming its cell."""
+    return tuple(wallet_reporting(wallets))
+
+
+def wallet_reporting(wallets: Grid) -> dict[str, WalletReporting]:
+    """Each wallet of the Wallets table (in order) with how its sales are reported: Kind,
+    Basis Reported From and a Box override, each checked and refused naming its cell."""
+    from .forms import LONG_BOXES, SHORT_BOXES, WalletReporting
+
     kinds = {k.casefold().replace(" ", "-"): k for k in WALLET_KINDS}
+    out: dict[str, WalletReporting] = {}
     seen: dict[str, str] = {}
     for i, record in enumerate(wallets.records):
         name = _text(record.get("wallet"))
@@ -88,8 +101,22 @@ def wallet_names(wallets: Grid) -> tuple[str, ...]:
             raise InputError(
                 f"{wallets.place(i, '', 'wallet')}: {name!r} is listed twice (also {seen[name]})"
             )
+        since = record.get("basis_reported_from")
+        if since is not None and not isinstance(since, dt.date):
+            since = as_date(since, wallets.place(i, "", "basis_reported_from"))
+        box = _text(record.get("box")).upper()
+        if box and box not in (*SHORT_BOXES, *LONG_BOXES):
+            raise InputError(
+                f"{wallets.place(i, '', 'box')}: {box!r} is not a Form 8949 box (A to L)"
+            )
         seen[name] = wallets.places[i].get("wallet", f"{wallets.name} row {i + 2}")
-    return tuple(seen)
+        out[name] = WalletReporting(
+            kinds[kind.casefold().replace(" ", "-")] if kind else None,  # type: ignore[arg-type]
+            since,
+            box or None,
+            seen[name],
+        )
+    return out
 
 
 def ledger_lots(
@@ -123,8 +150,9 @@ def ledger_lots(
     parsed = parse_transaction_rows(rows, place, settings.time_zone, transactions.name)
     later = sum(1 for t in parsed if t.time.astimezone(_zone(settings.time_zone)).date() > as_of)
     ledger = build_ledger(parsed, settings)
-    origin = {t.tx_id: t.place for t in parsed}
-    lots = _lots_grid(ledger, origin, transactions.name)
+    lots = _lots_grid(ledger, {t.tx_id: t.place for t in parsed}, transactions.name)
+    # The wallet each lot came into: a lot later moved is not a broker's covered security.
+    came_into = {t.tx_id: t.wallet for t in parsed if t.type != "Transfer"}
 
     realized = ledger.realized(year)
     totals = ledger.realized_totals(year)
@@ -174,7 +202,17 @@ def ledger_lots(
             "airdrops, mining: ordinary income). Make sure Profile OrdinaryIncome includes it."
         )
     return LedgerLots(
-        ledger, year, lots, used, realized, lots_from, realized_from, zone_used, tuple(messages)
+        ledger,
+        year,
+        lots,
+        used,
+        realized,
+        lots_from,
+        realized_from,
+        zone_used,
+        tuple(messages),
+        came_into,
+        not typed,
     )
 
 

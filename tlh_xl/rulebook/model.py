@@ -349,6 +349,38 @@ class Deadline(_Strict):
         return day
 
 
+BoxLetter = Annotated[str, Field(pattern=r"^[A-L]$")]
+
+
+class Form8949Boxes(_Strict):
+    """The box of one part (short- or long-term) for each way a sale can be reported."""
+
+    basis_reported: BoxLetter  # a Form 1099-B/1099-DA showing basis reported to the IRS
+    basis_not_reported: BoxLetter  # a form without basis, or basis not reported to the IRS
+    no_statement: BoxLetter  # no Form 1099-B or 1099-DA
+
+
+class Form8949Parts(_Strict):
+    short: Form8949Boxes
+    long: Form8949Boxes
+
+
+class Form8949Kinds(_Strict):
+    digital: Form8949Parts  # digital assets (crypto, NFTs): boxes G-L from 2025
+    security: Form8949Parts  # securities (the spot ETFs): boxes A-F
+
+
+class Form8949(_Strict):
+    """Which Form 8949 box each sale goes in: by kind of asset, term and how a broker
+    reported it. A broker reports the basis of a digital asset acquired in the account
+    from ``broker_basis_reported_from`` on (a covered security); before that date, or
+    for a lot moved into the account, basis is not reported."""
+
+    reference: References
+    boxes: Form8949Kinds
+    broker_basis_reported_from: dt.date
+
+
 class Rules(_Strict):
     """One jurisdiction's rules for one tax year."""
 
@@ -366,6 +398,7 @@ class Rules(_Strict):
     wash_sale: WashSale
     rebuy: Rebuy
     deadline: Deadline
+    form_8949: Form8949 | None = None  # from tax year 2025 (boxes G-L)
     # No ``cost_basis`` section: basis per wallet or account from 2025 (Treas. Reg.
     # §1.1012-1(j), Rev. Proc. 2024-28) belongs to a transaction ledger, which adds it
     # back with the code that reads it.

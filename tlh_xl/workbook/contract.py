@@ -106,9 +106,13 @@ TRANSACTION_TABLE_COLUMNS = (
 # other To Wallet is refused, since a transfer to someone else is a Gift Out or a Spend.
 # Kind says whether a broker (an exchange that issues Form 1099-DA) holds it.
 WALLET_KINDS = ("Broker", "Self-custody")
+# For Form 8949: a broker's own first acquisition date whose basis it reports (blank: the
+# rule file's), and a Box that overrides the one worked out (a letter of either part).
 WALLET_COLUMNS = (
     Column("Wallet", "wallet", "text", width=18),
     Column("Kind", "kind", "text", required=False, width=14),
+    Column("Basis Reported From", "basis_reported_from", "date", required=False, width=14),
+    Column("Box", "box", "text", required=False, width=8),
     Column("Notes", "notes", "text", required=False, width=40),
 )
 

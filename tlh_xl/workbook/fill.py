@@ -14,17 +14,26 @@ import logging
 import os
 import sys
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..app import PlanInputs, PlanResult, run_plan
+from ..app import Forms, PlanInputs, PlanResult, run_plan
 from ..errors import WorkbookError
 from ..harvest.plan import HarvestPlan
 from ..rulebook import Rules
-from .contract import REALIZED, TRANSACTION_TABLE_COLUMNS, TRANSACTIONS, WALLET_COLUMNS, WALLETS
+from .contract import (
+    REALIZED,
+    SUMMARY,
+    TRANSACTION_TABLE_COLUMNS,
+    TRANSACTIONS,
+    WALLET_COLUMNS,
+    WALLETS,
+)
 from .fast_read import NeedsFullLoad, open_fast
+from .form_sheet import FORM_8949, write_form_8949
 from .ledger_book import write_realized
 from .package import Carry, CarryFailed, read_package, refused
 from .reader import (
@@ -52,6 +61,7 @@ class FillResult:
     output: Path
     read: str = ""  # what was read, in words: "40 lots from Lots, 15 prices from Prices"
     from_transactions: bool = False  # the lots were built from the Transactions table
+    forms: Forms | None = None  # Form 8949 rows and Schedule D lines, for years with boxes
 
 
 def default_output(path: Path) -> Path:
@@ -195,20 +205,35 @@ def fill_workbook(
         lots = len(inputs.lots.records)
         got = f"{lots:,} lot{'s' * (lots != 1)} from {inputs.lots.name}"
     read = f"{got}, {prices:,} price{'s' * (prices != 1)} from {inputs.prices.name}"
-    return FillResult(plan, rules, target, read, result.ledger is not None)
+    return FillResult(plan, rules, target, read, result.ledger is not None, result.forms)
 
 
 def _write(wb: Any, result: PlanResult, carry: Carry | None = None) -> None:
-    """The plan's sheets, and, when the lots came from the Transactions, the tax year's
-    disposals on the Realized sheet (rewritten, as the plan's own sheets are)."""
+    """The plan's sheets; when the lots came from the Transactions, the tax year's
+    disposals on the Realized sheet; and, for a year whose rules give the boxes, the
+    Form 8949 sheet (each rewritten, as the plan's own sheets are)."""
     write_plan(wb, result.plan)
     if result.ledger is not None:
-        old = wb[REALIZED] if REALIZED in wb.sheetnames else None
-        write_realized(wb, result.ledger.realized)
-        if carry is not None and old is not None and carry.sheet_for(old) is not None:
-            # A big Realized sheet was stripped to be carried: it is replaced instead.
-            carry.sheets = [(ws, kept) for ws, kept in carry.sheets if ws is not old]
-            carry.dropped.append(old)
+        with _replacing(wb, REALIZED, carry):
+            write_realized(wb, result.ledger.realized)
+    if result.forms is not None:
+        with _replacing(wb, FORM_8949, carry):
+            write_form_8949(wb, result.forms.rows, result.forms.schedule_d, result.rules.year)
+    # The workbook opens on Summary, wherever the sheets added above put it.
+    wb.active = wb.sheetnames.index(SUMMARY)
+    for ws in wb.worksheets:
+        ws.sheet_view.tabSelected = ws.title == SUMMARY
+
+
+@contextmanager
+def _replacing(wb: Any, title: str, carry: Carry | None) -> Iterator[None]:
+    """A sheet the fill rewrites: if the source's was big enough to be stripped and
+    carried, it is dropped from the carry (replaced, not put back)."""
+    old = wb[title] if title in wb.sheetnames else None
+    yield
+    if carry is not None and old is not None and carry.sheet_for(old) is not None:
+        carry.sheets = [(ws, kept) for ws, kept in carry.sheets if ws is not old]
+        carry.dropped.append(old)
 
 
 def _read_workbook(
@@ -240,10 +265,9 @@ def _read_workbook(
 def _transactions(
     wb: Any, inputs: Inputs, cached: Any, read_table: Any
 ) -> tuple[Grid | None, Grid | None]:
-    """The Transactions and Wallets tables (or sheets), when the Lots table has no rows
-    and the workbook has them: the lots are then built from the transactions."""
-    if inputs.lots.records:
-        return None, None
+    """The Transactions table (or sheet), when the Lots table has no rows and the
+    workbook has one (the lots are then built from the transactions), and the Wallets
+    table, when there is one (for the ledger, and for Form 8949's boxes)."""
 
     def grid(name: str, columns: Any) -> Grid | None:
         if find_table(wb, name) is None and not any(
@@ -253,7 +277,5 @@ def _transactions(
         found: Grid = read_table(wb, name, columns, cached)
         return found
 
-    transactions = grid(TRANSACTIONS, TRANSACTION_TABLE_COLUMNS)
-    if transactions is None or not transactions.records:
-        return transactions, None
+    transactions = None if inputs.lots.records else grid(TRANSACTIONS, TRANSACTION_TABLE_COLUMNS)
     return transactions, grid(WALLETS, WALLET_COLUMNS)
