@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/fill.py
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/batch.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check tlh_xl tests bench

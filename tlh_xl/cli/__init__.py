@@ -27,6 +27,16 @@ from .workbook_cmd import cmd_demo, cmd_fill, cmd_init, date_arg
 __all__ = ["main"]
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}")
+    return value
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -166,12 +176,20 @@ def _build_parser() -> argparse.ArgumentParser:
     fill = sub.add_parser(
         "fill",
         parents=[rules_dir],
-        help="write the harvest plan into a workbook",
+        help="write the harvest plan into a workbook (or many clients' workbooks)",
         description="Read Profile, Lots and Prices; write Positions, Harvest and Summary. "
         "Without -o, writes INPUT-harvest.xlsx next to INPUT; the input is never "
-        "changed unless --in-place is given.",
+        "changed unless --in-place is given. Several workbooks (or --dir FOLDER) are "
+        "filled in parallel, one output next to each input (or in --out-dir), with a "
+        "table of the clients; one client's bad input is listed and the others are "
+        "filled (exit 2 if any failed).",
     )
-    fill.add_argument("input", metavar="INPUT", help="the workbook to read (.xlsx or .xlsm)")
+    fill.add_argument(
+        "input",
+        nargs="*",
+        metavar="INPUT",
+        help="the workbook to read (.xlsx or .xlsm); give several to fill them all",
+    )
     where = fill.add_mutually_exclusive_group()
     where.add_argument(
         "-o", "--output", metavar="OUTPUT", help="the workbook to write (default INPUT-harvest)"
@@ -186,6 +204,30 @@ def _build_parser() -> argparse.ArgumentParser:
     fill.add_argument("--year", type=int, help="tax year (overrides Profile TaxYear)")
     fill.add_argument("--lots", metavar="CSV", help="read lots from a CSV instead of Lots")
     fill.add_argument("--prices", metavar="CSV", help="read prices from a CSV instead of Prices")
+    fill.add_argument(
+        "--dir",
+        metavar="FOLDER",
+        help="also fill every .xlsx/.xlsm directly in FOLDER (not its subfolders; "
+        "skips *-harvest outputs, hidden and Excel lock ~$ files)",
+    )
+    fill.add_argument(
+        "--out-dir",
+        metavar="DIR",
+        help="write each client's INPUT-harvest file into DIR instead of next to INPUT",
+    )
+    fill.add_argument(
+        "--jobs",
+        type=_positive_int,
+        metavar="N",
+        help="workbooks filled at the same time (default: the number of CPUs)",
+    )
+    fill.add_argument(
+        "--summary",
+        action="append",
+        metavar="FILE",
+        help="write the batch summary, one row per client, to FILE (.csv or .xlsx); "
+        "may be given twice",
+    )
     fill.set_defaults(func=cmd_fill)
 
     excel = sub.add_parser("excel", help="set up the Excel functions (xlwings)")
