@@ -302,3 +302,91 @@ def test_the_form_8949_sheet_recalculates_and_prints_one_box_per_page(tmp_path: 
         assert page.has("(d) Proceeds") and page.has("(e) Cost or other basis")
         assert statistics.median(h for _, h in page.words) >= 8.0
     assert pages[1].has("box G")
+
+
+# --- the command line: --8949-out and --wallets ----------------------------------------------
+
+
+def test_8949_out_writes_the_rows_as_csv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+
+    from tlh_xl.cli import main
+
+    source = tmp_path / "in.xlsx"
+    build_ledger_sample_workbook(source)
+    out = tmp_path / "form8949.csv"
+    assert main(["fill", str(source), "--8949-out", str(out)]) == 0
+    assert "Form 8949: 5 rows by box (G 1, K 4)" in capsys.readouterr().out
+    with out.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["Box"] for r in rows] == ["K", "K", "K", "G", "K"]
+    planned = rows[3]
+    assert planned == {
+        "Section": "Planned",
+        "Box": "G",
+        "Description": "14 SOL (lot KR-2026-0310, planned)",
+        "Date Acquired": "2026-03-10",
+        "Date Sold": "2026-12-01",
+        "Proceeds": "1791.80",
+        "Cost Basis": "2700.00",
+        "Code": "",
+        "Adjustment": "0.00",
+        "Gain or Loss": "-908.20",
+    }
+
+
+def test_wallets_from_a_csv_decide_the_boxes(tmp_path: Path) -> None:
+    """The same workbook with Kraken declared self-custody in a CSV: its sales move from
+    G/K to I/L."""
+    from tlh_xl.cli import main
+
+    source = tmp_path / "in.xlsx"
+    build_ledger_sample_workbook(source)
+    wallets = tmp_path / "wallets.csv"
+    wallets.write_text(
+        "Wallet,Kind\nLedger,Self-custody\nCoinbase,Broker\nKraken,Self-custody\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "f.csv"
+    assert main(["fill", str(source), "--wallets", str(wallets), "--8949-out", str(out)]) == 0
+    boxes = [line.split(",")[1] for line in out.read_text(encoding="utf-8").splitlines()[1:]]
+    assert boxes == ["K", "K", "L", "I", "L"]
+
+
+def test_8949_out_for_a_year_without_boxes_is_refused_before_anything_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tlh_xl.cli import main
+
+    source = tmp_path / "in.xlsx"
+    build_ledger_sample_workbook(source)  # its lots as of 2024, from the ledger
+    code = main(
+        [
+            "fill",
+            str(source),
+            "--year",
+            "2024",
+            "--as-of",
+            "2024-12-31",
+            "--8949-out",
+            str(tmp_path / "f.csv"),
+        ]
+    )
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--8949-out: the 2024 rules give no Form 8949 boxes" in err[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.xlsx"]
+
+
+def test_8949_out_and_wallets_are_for_one_workbook(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tlh_xl.cli import main
+
+    for name in ("a.xlsx", "b.xlsx"):
+        build_sample_workbook(tmp_path / name)
+    args = ["fill", str(tmp_path / "a.xlsx"), str(tmp_path / "b.xlsx")]
+    assert main([*args, "--8949-out", str(tmp_path / "f.csv")]) == 2
+    assert "--8949-out applies to one workbook" in capsys.readouterr().err

@@ -205,6 +205,19 @@ def _build_parser() -> argparse.ArgumentParser:
     fill.add_argument("--lots", metavar="CSV", help="read lots from a CSV instead of Lots")
     fill.add_argument("--prices", metavar="CSV", help="read prices from a CSV instead of Prices")
     fill.add_argument(
+        "--wallets",
+        metavar="CSV",
+        help="read the wallets (Wallet, Kind, Basis Reported From, Box) from a CSV instead "
+        "of the Wallets table",
+    )
+    fill.add_argument(
+        "--8949-out",
+        dest="form_8949_out",
+        metavar="CSV",
+        help="also write the Form 8949 rows (Section, Box, Description, Date Acquired, "
+        "Date Sold, Proceeds, Cost Basis, Code, Adjustment, Gain or Loss) to a CSV",
+    )
+    fill.add_argument(
         "--dir",
         metavar="FOLDER",
         help="also fill every .xlsx/.xlsm directly in FOLDER (not its subfolders; "

@@ -134,10 +134,39 @@ def cmd_fill(args: argparse.Namespace) -> int:
         lots_csv=Path(args.lots) if args.lots else None,
         prices_csv=Path(args.prices) if args.prices else None,
         on_rules=warn_projected,
+        wallets_csv=Path(args.wallets) if args.wallets else None,
+        needs_form_8949=bool(args.form_8949_out),
     )
     print(f"read {result.read}; wrote {result.output}\n")
     print_plan(result.plan, result.rules)
+    if result.forms is not None:
+        _print_forms(result.forms)
+        if args.form_8949_out:
+            from ..workbook.form_sheet import FORM_8949_HEADERS, form_8949_csv_rows
+            from .ledger_cmd import write_csv
+
+            out = Path(args.form_8949_out)
+            write_csv(out, FORM_8949_HEADERS, form_8949_csv_rows(result.forms.rows))
+            print(f"wrote {out}")
     return 0
+
+
+def _print_forms(forms: Any) -> None:
+    """A line on Form 8949 (rows per box) and Schedule D's net results."""
+    from collections import Counter
+
+    boxes = Counter(r.box for r in forms.rows)
+    shown = ", ".join(f"{box} {n}" for box, n in sorted(boxes.items())) or "no rows"
+    lines = {line.line: line.gain_loss for line in forms.schedule_d}
+    print(
+        f"Form 8949: {len(forms.rows)} rows by box ({shown}); Schedule D line 7 "
+        f"{money(lines['7'])}, line 15 {money(lines['15'])}, line 16 {money(lines['16'])}"
+    )
+    if "?" in boxes:
+        print(
+            "  note: rows in box ? are from wallets with no Kind on the Wallets sheet "
+            "(Broker or Self-custody): give each its Kind"
+        )
 
 
 # --- many clients at once: tlh-xl fill FILE... / --dir FOLDER -----------------------------
@@ -162,6 +191,8 @@ def _fill_batch(args: argparse.Namespace) -> int:
         ("--in-place", args.in_place),
         ("--lots", args.lots),
         ("--prices", args.prices),
+        ("--wallets", args.wallets),
+        ("--8949-out", args.form_8949_out),
     ):
         if given:
             raise WorkbookError(

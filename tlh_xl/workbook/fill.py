@@ -42,6 +42,7 @@ from .reader import (
     Inputs,
     find_table,
     price_pairs,
+    read_csv_grid,
     read_grid,
     read_inputs,
 )
@@ -137,7 +138,12 @@ def fill_workbook(
     prices_csv: Path | None = None,
     progress: bool | None = None,
     on_rules: Callable[[Rules], None] | None = None,
+    wallets_csv: Path | None = None,
+    needs_form_8949: bool = False,
 ) -> FillResult:
+    """Fill ``source``; see ``tlh-xl fill --help``. ``wallets_csv`` replaces the Wallets
+    table; ``needs_form_8949`` refuses, before anything is written, a tax year whose
+    rules give no Form 8949 boxes (``--8949-out``)."""
     source = Path(source)
     if in_place and output is not None:
         raise WorkbookError("use either -o OUTPUT or --in-place, not both")
@@ -163,6 +169,8 @@ def fill_workbook(
     bar.step(0, 4, "reading workbook")
     wb, inputs, ledger_in, carry, data = _read_workbook(source, lots_csv, prices_csv)
     transactions, wallets = ledger_in
+    if wallets_csv is not None:
+        wallets = read_csv_grid(wallets_csv, WALLET_COLUMNS)
     profile = inputs.profile
     overridden: dict[str, str] = {}  # a value given on the command line is blamed there
     if as_of is not None:
@@ -182,6 +190,11 @@ def fill_workbook(
         on_rules=on_rules,
     )
     plan, rules = result.plan, result.rules
+    if needs_form_8949 and result.forms is None:
+        raise WorkbookError(
+            f"--8949-out: the {rules.year} rules give no Form 8949 boxes ({rules.path}: no "
+            "form_8949 section; the digital-asset boxes start with tax year 2025)"
+        )
 
     bar.step(2, 4, "writing sheets")
     _write(wb, result, carry)
