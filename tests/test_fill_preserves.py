@@ -657,3 +657,24 @@ def test_xml_entity_attack_is_refused(tmp_path: Path) -> None:
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert "refused" in r.stderr and "entities" in r.stderr
     assert not (tmp_path / "evil-harvest.xlsx").exists()
+
+
+def test_the_ledger_reads_a_workbook_through_the_same_gate_as_fill(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tlh-xl ledger book.xlsx` reads its Transactions and Wallets with openpyxl: the
+    XML gate with its size limits comes first, as for fill. With the cell limit lowered
+    to 50, the ledger sample (its Transactions alone hold 150 cells) is refused in one
+    line."""
+    from tlh_xl.cli import main
+    from tlh_xl.workbook import package
+    from tlh_xl.workbook.sample import build_ledger_sample_workbook
+
+    book = tmp_path / "book.xlsx"
+    build_ledger_sample_workbook(book)
+    assert main(["ledger", str(book), "--tz", "America/New_York"]) == 0  # as a control
+    capsys.readouterr()
+    monkeypatch.setattr(package, "MAX_SHEET_CELLS", 50)
+    assert main(["ledger", str(book)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cells" in err[0], err

@@ -745,11 +745,6 @@ def test_rules_new_runs_on_a_file_well_inside_the_bounds(tmp_path: Path) -> None
     assert projected.standard_deduction.amount.single == 990_000_000_000_000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rulebook/authoring.project validates the projection with pydantic and lets its "
-    "ValidationError out (exit 1) when an amount grows past 10^15; it should raise RulesError",
-)
 def test_rules_new_refuses_a_projection_past_the_bounds(tmp_path: Path) -> None:
     rules = parse_rules_file(_rules_dir(tmp_path, GOOD.replace("15_750", "999_999_999_999_000")))
     with pytest.raises(RulesError, match="standard_deduction.amount.single"):

@@ -52,6 +52,16 @@ def test_functions_never_raise() -> None:
     assert udfs.TLH_SUGGEST(None, None, None).startswith("TLH: ")
 
 
+@pytest.mark.parametrize("blank", [None, ""], ids=["None", "empty cell"])
+def test_a_blank_ordinary_income_is_refused_as_on_the_profile(blank: object) -> None:
+    """The same rule as the Profile and compute_tax: ordinary income is required (0 for
+    none), not read as 0 when the cell is empty."""
+    refused = "TLH: ordinary income: is empty (ordinary_income is required; give 0 for none)"
+    assert udfs.TLH_TAX(2026, "single", blank) == refused
+    assert udfs.TLH_MARGINAL_RATES(2026, "single", blank) == refused
+    assert udfs.TLH_TAX(2026, "single", 0.0) == 0
+
+
 def test_an_identical_group_in_the_prices_range_flags_a_wash_sale() -> None:
     """TLH_POSITIONS reads the optional Identical Group column like `tlh-xl fill` does."""
     lots = [

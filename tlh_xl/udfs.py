@@ -173,7 +173,7 @@ def TLH_TAX(
         rules = _rules(year)
         amounts = dict(
             filing_status=filing_status,
-            ordinary_income=_number(ordinary_income),
+            ordinary_income=ordinary_income,  # required: blank is refused, as on Profile
             st_gain=_number(st_gain),
             lt_gain=_number(lt_gain),
         )
@@ -211,7 +211,7 @@ def TLH_MARGINAL_RATES(
         r = compute_tax(
             _rules(year),
             filing_status=filing_status,
-            ordinary_income=_number(ordinary_income),
+            ordinary_income=ordinary_income,  # required: blank is refused, as on Profile
             st_gain=_number(st_gain),
             lt_gain=_number(lt_gain),
         )

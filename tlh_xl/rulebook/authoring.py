@@ -26,10 +26,11 @@ import typing
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
+from ..errors import RulesError
 from ..filing_status import FILING_STATUSES
-from .loader import parse_rules_text
+from .loader import _message, parse_rules_text
 from .model import Indexing, Rules
 from .state_model import AnyRules, StateRules
 
@@ -113,7 +114,16 @@ def project(rules: AnyRules, year: int, inflation: Decimal) -> AnyRules:
             *data[name]["reference"],
             {"title": f"PROJECTED for {year}: replace with {source}", "href": None},
         ]
-    return type(rules).model_validate(data)
+    try:
+        return type(rules).model_validate(data)
+    except ValidationError as exc:  # an amount grown past the bounds a rule file keeps
+        first = exc.errors()[0]
+        key = ".".join(str(part) for part in first["loc"] if not str(part).startswith("function-"))
+        raise RulesError(
+            f"rules new {year}: the projected {key} is not a value a rule file may hold "
+            f"({_message(dict(first), tuple(first['loc']))}); check --inflation and the "
+            f"{rules.year} figures"
+        ) from None
 
 
 # --- YAML writing ------------------------------------------------------------------------

@@ -81,6 +81,11 @@ def load_workbook_safely(path: Path, data_only: bool = False, data: bytes | None
         raise WorkbookError(f"{path}: is a folder, not a workbook")
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise WorkbookError(f"{path}: not an Excel workbook (expected .xlsx or .xlsm)")
+    # Every workbook openpyxl loads from a file passes the XML gate first (entities, and
+    # the size limits), whoever loads it: fill, the ledger, the Wallets table.
+    package = read_package(path)
+    if package is not None:
+        return _load(path, io.BytesIO(package.data), data_only)
     return _load(path, path, data_only)
 
 
