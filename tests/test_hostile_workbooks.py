@@ -856,3 +856,30 @@ def test_the_sigterm_handler_is_set_only_for_the_write(
     finally:
         signal.signal(signal.SIGTERM, previous)
     assert listing(tmp_path) == {"a.xlsx", "b.xlsx", "c.xlsx"}
+
+
+def test_an_output_folder_that_cannot_be_looked_into_is_named(
+    sample: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A folder with mode 0000 (no search permission): looking up the output there raises
+    PermissionError, emulated here since root may look anyway. One line, exit 2."""
+    from tlh_xl.cli import main
+
+    source = tmp_path / INPUT
+    source.write_bytes(sample.read_bytes())
+    closed = tmp_path / "closed"
+    target = closed / "out.xlsx"
+    real_exists = Path.exists
+
+    def exists(self: Path, *args: Any, **kwargs: Any) -> bool:
+        if self == target:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_exists(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "exists", exists)
+    assert main(["fill", str(source), "-o", str(target)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"tlh-xl: error: {target}: cannot be written (Permission denied in {closed})"]

@@ -155,12 +155,13 @@ def fill_workbook(
     if not source.exists():
         raise WorkbookError(f"{source}: no such file")
     target = source if in_place else Path(output) if output else default_output(source)
-    if not in_place and target.exists() and target.resolve() == source.resolve():
-        raise WorkbookError(f"{target}: the output would overwrite the input; use --in-place")
-    if target.is_dir():
-        raise WorkbookError(f"{target}: is a folder; give a file name for the output")
-    if not target.parent.is_dir():
-        raise WorkbookError(f"{target.parent}: no such folder for the output")
+    try:
+        _check_target(source, target, in_place)
+    except PermissionError as exc:  # a folder that cannot be looked into
+        raise WorkbookError(
+            f"{target}: cannot be written ({exc.strerror or 'permission denied'} in "
+            f"{target.parent})"
+        ) from None
     if (
         source.suffix.lower() in WORKBOOK_SUFFIXES
         and target.suffix.lower() != source.suffix.lower()
@@ -224,6 +225,15 @@ def fill_workbook(
         got = f"{lots:,} lot{'s' * (lots != 1)} from {inputs.lots.name}"
     read = f"{got}, {prices:,} price{'s' * (prices != 1)} from {inputs.prices.name}"
     return FillResult(plan, rules, target, read, result.ledger is not None, result.forms)
+
+
+def _check_target(source: Path, target: Path, in_place: bool) -> None:
+    if not in_place and target.exists() and target.resolve() == source.resolve():
+        raise WorkbookError(f"{target}: the output would overwrite the input; use --in-place")
+    if target.is_dir():
+        raise WorkbookError(f"{target}: is a folder; give a file name for the output")
+    if not target.parent.is_dir():
+        raise WorkbookError(f"{target.parent}: no such folder for the output")
 
 
 def _write(wb: Any, result: PlanResult, carry: Carry | None = None) -> None:
