@@ -390,3 +390,50 @@ def test_8949_out_and_wallets_are_for_one_workbook(
     args = ["fill", str(tmp_path / "a.xlsx"), str(tmp_path / "b.xlsx")]
     assert main([*args, "--8949-out", str(tmp_path / "f.csv")]) == 2
     assert "--8949-out applies to one workbook" in capsys.readouterr().err
+
+
+def test_the_sheet_holds_each_row_cell_by_cell_and_repeats_headers_on_each_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With two rows to a page, Realized K's three rows take two pages, each with the
+    block's title and the form's headers; every row's cells are the row's figures, and the
+    block's totals formula spans both pages."""
+    from tlh_xl.workbook import form_sheet
+
+    monkeypatch.setattr(form_sheet, "ROWS_PER_PAGE", 2)
+    source = tmp_path / "in.xlsx"
+    build_ledger_sample_workbook(source)
+    result = fill_workbook(source, tmp_path / "out.xlsx", progress=False)
+    assert result.forms is not None
+    ws = openpyxl.load_workbook(tmp_path / "out.xlsx")["Form 8949"]
+    cells = [[c.value for c in row] for row in ws.iter_rows(max_col=10)]
+    titles = [
+        r[0] for r in cells if str(r[0] or "").startswith(("Realized: Part", "Planned: Part"))
+    ]
+    assert titles == [
+        "Realized: Part II, box K: long-term, digital assets, Form 1099-DA, basis not reported "
+        "to the IRS",
+        "Realized: Part II, box K: long-term, digital assets, Form 1099-DA, basis not reported "
+        "to the IRS (continued)",
+        "Planned: Part I, box G: short-term, digital assets, Form 1099-DA with basis reported "
+        "to the IRS",
+        "Planned: Part II, box K: long-term, digital assets, Form 1099-DA, basis not reported "
+        "to the IRS",
+    ]
+    assert sum(1 for r in cells if r[0] == "(a) Description") == 4
+    assert len(ws.row_breaks.brk) == 4
+    written = [r for r in cells if isinstance(r[2], dt.datetime)]  # (c) date sold
+    assert len(written) == len(result.forms.rows)
+    for got, row in zip(written, result.forms.rows):
+        assert got[0] == row.description
+        assert got[1].date() == row.acquired and got[2].date() == row.sold
+        assert [D(str(v)) for v in (got[3], got[4], got[7])] == [
+            row.proceeds,
+            row.cost_basis,
+            row.gain_loss,
+        ]
+        assert got[5] is None and got[6] is None  # no code, no adjustment
+        assert (got[8], got[9]) == (row.wallet, row.why)
+    totals = [r for r in cells if str(r[0] or "").startswith("Totals")]
+    first_total = str(totals[0][7])
+    assert first_total.startswith("=SUM(H") and totals[0][0] == "Totals (3 rows)"

@@ -76,6 +76,31 @@ COLUMNS = (  # header, width, kind
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 
 
+ROWS_PER_PAGE = 30  # rows of one box on a printed Letter page, under its headers
+
+
+def _put_row(ws: Worksheet, row: int, r: Form8949Row) -> None:
+    values = (
+        r.description,
+        r.acquired,
+        r.sold,
+        r.proceeds,
+        r.cost_basis,
+        r.code or None,
+        r.adjustment or None,
+        r.gain_loss,
+        r.wallet,
+        r.why,
+    )
+    for col, (shown, (_, _, kind)) in enumerate(zip(values, COLUMNS), start=1):
+        target: Any = ws.cell(row=row, column=col)
+        if kind == "text":
+            set_text(target, shown)
+        else:
+            target.value = shown
+        target.number_format = FORMATS[kind]  # type: ignore[index]
+
+
 def box_title(section: str, box: str) -> str:
     if box == "?":
         return f"{section}: no box yet (give the wallet a Kind on the Wallets sheet)"
@@ -164,45 +189,31 @@ def build_form_8949(
         if line.line in ("7", "15", "16"):
             ws.cell(row=row, column=1).font = ws.cell(row=row, column=8).font = BOLD
 
-    # One block per section and box, each on its own page.
+    # One block per section and box, each on its own page; a block longer than a page
+    # goes on over more, each with the block's title and the form's column headers.
     for (section, box), block in groupby(rows, key=lambda r: (r.section, r.box)):
         items = list(block)
-        row += 2
-        ws.row_breaks.append(Break(id=row - 1))
-        ws.cell(row=row, column=1, value=box_title(section, box)).font = BOLD
-        row += 1
-        for col, (header, _, _) in enumerate(COLUMNS, start=1):
-            cell = ws.cell(row=row, column=col, value=header)
-            cell.font = BOLD
-            cell.alignment = WRAP_TOP
-        ws.row_dimensions[row].height = 32
-        first = row + 1
-        for r in items:
+        first = row + 3
+        for page, start in enumerate(range(0, len(items), ROWS_PER_PAGE)):
+            row += 2
+            ws.row_breaks.append(Break(id=row - 1))
+            title = box_title(section, box) + (" (continued)" if page else "")
+            ws.cell(row=row, column=1, value=title).font = BOLD
             row += 1
-            values = (
-                r.description,
-                r.acquired,
-                r.sold,
-                r.proceeds,
-                r.cost_basis,
-                r.code or None,
-                r.adjustment or None,
-                r.gain_loss,
-                r.wallet,
-                r.why,
-            )
-            for col, (shown, (_, _, kind)) in enumerate(zip(values, COLUMNS), start=1):
-                target: Any = ws.cell(row=row, column=col)
-                if kind == "text":
-                    set_text(target, shown)
-                else:
-                    target.value = shown
-                target.number_format = FORMATS[kind]  # type: ignore[index]
+            for col, (header, _, _) in enumerate(COLUMNS, start=1):
+                cell = ws.cell(row=row, column=col, value=header)
+                cell.font = BOLD
+                cell.alignment = WRAP_TOP
+            ws.row_dimensions[row].height = 32
+            for r in items[start : start + ROWS_PER_PAGE]:
+                row += 1
+                _put_row(ws, row, r)
         row += 1
         ws.cell(
             row=row, column=1, value=f"Totals ({len(items)} row{'s' * (len(items) != 1)})"
         ).font = BOLD
         for col in (4, 5, 7, 8):
+            # SUM skips the text of the titles and headers repeated on later pages.
             letter = chr(64 + col)
             cell = ws.cell(row=row, column=col, value=f"=SUM({letter}{first}:{letter}{row - 1})")
             cell.number_format = FORMATS["money"]
