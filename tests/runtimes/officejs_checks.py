@@ -362,3 +362,37 @@ def test_fill_button_builds_the_lots_from_the_transactions_as_fill_does(tmp_path
     assert sum(Decimal(str(r[10])) for r in realized[1:]) == Decimal("11263.33")
     texts = [v for a in actions if a["func"] == "setValues" for row in a["values"] for v in row]
     assert headless.summary.lots_from in texts and headless.summary.realized_from in texts
+
+
+def test_fill_button_writes_form_8949_and_never_a_formula_from_input(tmp_path: Path) -> None:
+    """The Fill button adds the Form 8949 sheet (the rows, then Schedule D), as fill
+    does; a wallet named like a formula (=1+1) is written as text, marked with Excel's
+    apostrophe, in Positions, Harvest and Form 8949 alike."""
+    from tlh_xl.workbook.fill import fill_workbook
+    from tlh_xl.workbook.form_sheet import FORM_8949_HEADERS
+    from tlh_xl.workbook.sample import build_sample_workbook
+    from tlh_xl.workbook.sheets import set_text
+
+    source = tmp_path / "sample.xlsx"
+    build_sample_workbook(source)
+    wb = openpyxl.load_workbook(source)
+    ws = wb["Lots"]
+    wallet_col = [c.value for c in ws[1]].index("Wallet") + 1
+    for row in range(2, ws.max_row + 1):
+        if ws.cell(row=row, column=wallet_col).value == "Binance.US":
+            set_text(ws.cell(row=row, column=wallet_col), "=1+1")  # text, as typed '=1+1
+    wb.save(source)
+    headless = fill_workbook(source, tmp_path / "out.xlsx", progress=False)
+    assert headless.forms is not None
+    book = xw.Book(json=_officejs_payload(source))
+    asyncio.run(custom_scripts_call(module, "TLH_FILL", typehint_to_value={xw.Book: book}))
+    actions = book.json()["actions"]
+    assert any(a["func"] == "addSheet" and a["args"][1] == "Form 8949" for a in actions)
+    tables = [a["values"] for a in actions if a["func"] == "setValues" and a["start_row"] == 0]
+    form = next(t for t in tables if t[0][: len(FORM_8949_HEADERS)] == list(FORM_8949_HEADERS))
+    assert len([r for r in form[1:] if r[0] in ("Realized", "Planned")]) == len(headless.forms.rows)
+    assert [r[9] for r in form[1 : len(headless.forms.rows) + 1]] == [
+        float(r.gain_loss) for r in headless.forms.rows
+    ]
+    texts = [v for a in actions if a["func"] == "setValues" for row in a["values"] for v in row]
+    assert "=1+1" not in texts and "'=1+1" in texts

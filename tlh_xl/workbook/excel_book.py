@@ -26,6 +26,7 @@ from .contract import (
     TRANSACTIONS,
     WALLETS,
 )
+from .form_sheet import FORM_8949, form_8949_table
 from .ranges import (
     excel_value,
     harvest_table,
@@ -66,10 +67,25 @@ def _no_rows(values: Any) -> bool:
     )
 
 
+# Text that Excel would read as a formula when written as a cell's value; a leading
+# apostrophe makes it text (Excel's own marker, not shown), as the headless writer writes
+# such text as a string cell.
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def _texts(rows: list[list[Any]]) -> list[list[Any]]:
+    """``rows`` with every text that starts like a formula marked as text."""
+    return [
+        ["'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v for v in row]
+        for row in rows
+    ]
+
+
 def _write_table(book: Any, sheet_name: str, rows: list[list[Any]]) -> None:
     sheet = book.sheets[sheet_name]
     table = _find_table(book, sheet_name)
     width = len(rows[0])
+    rows = _texts(rows)
     body = rows if len(rows) > 1 else [*rows, [""] * width]  # a table keeps one data row
     if table is not None:
         old = table.range
@@ -100,8 +116,8 @@ def fill_book(book: Any) -> HarvestPlan:
     ledger_at: list[Any] = [None, None]
     if _no_rows(lots) and _has(book, TRANSACTIONS):
         ledger[0], ledger_at[0] = _table_values(book, TRANSACTIONS)
-        if _has(book, WALLETS):
-            ledger[1], ledger_at[1] = _table_values(book, WALLETS)
+    if _has(book, WALLETS):  # for the ledger, and for Form 8949's boxes
+        ledger[1], ledger_at[1] = _table_values(book, WALLETS)
     result = plan_from_ranges(
         lots,
         prices,
@@ -119,16 +135,25 @@ def fill_book(book: Any) -> HarvestPlan:
         if REALIZED not in [s.name for s in book.sheets]:
             book.sheets.add(REALIZED, before=book.sheets[POSITIONS])
         _write_table(book, REALIZED, realized_table(result.ledger.realized))
+    if result.forms is not None:  # the Form 8949 rows, then Schedule D's lines
+        if FORM_8949 not in [s.name for s in book.sheets]:
+            book.sheets.add(FORM_8949, after=book.sheets[SUMMARY])
+        sheet = book.sheets[FORM_8949]
+        sheet.used_range.clear_contents()
+        sheet.range((1, 1)).value = _texts(
+            form_8949_table(result.forms.rows, result.forms.schedule_d)
+        )
     for name, value in summary_names(plan):
-        book.names[name].refers_to_range.value = excel_value(value)
+        book.names[name].refers_to_range.value = _texts([[excel_value(value)]])[0][0]
     summary = book.sheets[SUMMARY]
     # The plan's notes go under the figures, where the headless Summary has them.
     first = NOTES_ROW
     summary.range((first, 1), (first + MAX_NOTES - 1, 1)).clear_contents()
     if plan.messages:
-        summary.range((first, 1)).options(transpose=True).value = list(plan.messages)
+        notes = _texts([[m] for m in plan.messages])
+        summary.range((first, 1)).options(transpose=True).value = [n[0] for n in notes]
     summary.range("G8:H400").clear_contents()
-    totals = [[asset, float(amount)] for asset, amount in asset_totals(plan)]
+    totals = _texts([[asset, float(amount)] for asset, amount in asset_totals(plan)])
     if totals:
         summary.range("G8").value = totals
     return plan

@@ -23,6 +23,7 @@ __all__ = [
     "FORM_8949_HEADERS",
     "build_form_8949",
     "form_8949_csv_rows",
+    "form_8949_table",
     "write_form_8949",
 ]
 
@@ -124,6 +125,52 @@ def form_8949_csv_rows(rows: Sequence[Form8949Row]) -> list[tuple[Any, ...]]:
         )
         for r in rows
     ]
+
+
+def form_8949_table(rows: Sequence[Form8949Row], lines: Sequence[ScheduleDLine]) -> list[list[Any]]:
+    """The Form 8949 rows (the CSV's columns, the wallet and why) and, after a blank row,
+    Schedule D's lines, as Excel takes values (the Fill button writes them)."""
+    from .ranges import excel_value
+
+    out: list[list[Any]] = [[*FORM_8949_HEADERS, "Wallet", "Why this box"]]
+    for row, r in zip(form_8949_csv_rows(rows), rows):
+        out.append([excel_value(v) for v in (*row, r.wallet, r.why)])
+    width = len(out[0])
+    out.append([""] * width)
+    out.append(
+        [
+            "Schedule D line",
+            "",
+            "",
+            "",
+            "",
+            "Proceeds",
+            "Cost Basis",
+            "",
+            "Adjustment",
+            "Gain or Loss",
+            "",
+            "",
+        ]
+    )
+    for line in lines:
+        out.append(
+            [
+                f"{line.line}  {line.label}",
+                "",
+                "",
+                "",
+                "",
+                excel_value(line.proceeds),
+                excel_value(line.cost_basis),
+                "",
+                excel_value(line.adjustment),
+                excel_value(line.gain_loss),
+                "",
+                "",
+            ]
+        )
+    return out
 
 
 def build_form_8949(

@@ -40,6 +40,7 @@ from .reader import Grid, grid_from_rows, identical_groups, price_pairs
 from .tables import position_rows, sale_rows, summary_values
 
 if TYPE_CHECKING:
+    from ..app import Forms
     from ..lots_from_ledger import LedgerLots
 
 __all__ = [
@@ -135,6 +136,7 @@ class ExcelPlan:
     plan: HarvestPlan
     rules: Rules
     ledger: LedgerLots | None = None  # when the lots were built from the transactions
+    forms: Forms | None = None  # Form 8949 and Schedule D, for years with boxes
 
 
 def plan_from_ranges(
@@ -179,7 +181,7 @@ def plan_from_ranges(
         ),
     )
     result = run_plan(PlanInputs(prof, place, *grids, *ledger_grids))
-    return ExcelPlan(result.plan, result.rules, result.ledger)
+    return ExcelPlan(result.plan, result.rules, result.ledger, result.forms)
 
 
 def positions_from_ranges(lots: Any, prices: Any, as_of: Any) -> list[list[Any]]:
