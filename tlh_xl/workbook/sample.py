@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -54,24 +55,33 @@ def _rows(name: str, columns: tuple[Column, ...]) -> list[dict[str, Any]]:
     return [{c.field: _typed(r.get(c.header, "") or "", c.kind) for c in columns} for r in rows]
 
 
-def build_sample_workbook(path: Path) -> None:
-    wb = openpyxl.load_workbook(template_path())
+def _sample_profile() -> dict[str, str]:
     with (SAMPLES / "sample_profile.csv").open(newline="", encoding="utf-8") as handle:
-        profile = {r["Name"]: r["Value"] for r in csv.DictReader(handle)}
+        return {r["Name"]: r["Value"] for r in csv.DictReader(handle)}
+
+
+def _build(path: Path, profile: dict[str, str], tables: Sequence[tuple[Any, ...]]) -> None:
+    """The template with ``profile``'s values (by defined name; the others blank) and
+    each ``(sheet, builder, columns, csv)`` table filled from its sample CSV."""
+    wb = openpyxl.load_workbook(template_path())
     for f in PROFILE_FIELDS:
         ((sheet, coord),) = wb.defined_names[f.name].destinations
         wb[sheet][coord.replace("$", "")].value = _typed(profile.get(f.name, ""), f.kind)
-    for title, builder, columns, csv_name in (
-        (LOTS, build_lots, LOT_COLUMNS, "sample_lots.csv"),
-        (PRICES, build_prices, PRICE_COLUMNS, "sample_prices.csv"),
-    ):
+    for title, builder, columns, csv_name in tables:
         index = wb.sheetnames.index(title)
         wb.remove(wb[title])
         builder(wb.create_sheet(title, index), _rows(csv_name, columns))
-    index = wb.sheetnames.index(WALLETS)
-    wb.remove(wb[WALLETS])
-    build_wallets(wb.create_sheet(WALLETS, index), _rows("sample_wallets.csv", WALLET_COLUMNS))
     save_atomic(wb, path)
+
+
+_PRICES = (PRICES, build_prices, PRICE_COLUMNS, "sample_prices.csv")
+_WALLETS = (WALLETS, build_wallets, WALLET_COLUMNS, "sample_wallets.csv")
+
+
+def build_sample_workbook(path: Path) -> None:
+    """The 40-lot sample: its Lots, Prices and Wallets, and the sample profile."""
+    lots = (LOTS, build_lots, LOT_COLUMNS, "sample_lots.csv")
+    _build(path, _sample_profile(), (lots, _PRICES, _WALLETS))
 
 
 # Left blank in the ledger sample: fill takes them from the transactions.
@@ -82,23 +92,12 @@ def build_ledger_sample_workbook(path: Path) -> None:
     """The template with the sample's transactions in its Transactions table, an empty
     Lots table, the sample's profile (its realized figures blank, a New Yorker's time
     zone) and prices (``tlh-xl demo --ledger``)."""
-    wb = openpyxl.load_workbook(template_path())
-    with (SAMPLES / "sample_profile.csv").open(newline="", encoding="utf-8") as handle:
-        profile = {r["Name"]: r["Value"] for r in csv.DictReader(handle)}
+    profile = {k: v for k, v in _sample_profile().items() if k not in _FROM_LEDGER}
     profile["TimeZone"] = "America/New_York"
-    for f in PROFILE_FIELDS:
-        if f.name in _FROM_LEDGER or f.name not in profile:
-            continue
-        ((sheet, coord),) = wb.defined_names[f.name].destinations
-        wb[sheet][coord.replace("$", "")].value = _typed(profile[f.name], f.kind)
-    for title, builder, columns, csv_name in (
-        (PRICES, build_prices, PRICE_COLUMNS, "sample_prices.csv"),
-        (TRANSACTIONS, build_transactions, TRANSACTION_TABLE_COLUMNS, "sample_transactions.csv"),
-    ):
-        index = wb.sheetnames.index(title)
-        wb.remove(wb[title])
-        builder(wb.create_sheet(title, index), _rows(csv_name, columns))
-    index = wb.sheetnames.index(WALLETS)
-    wb.remove(wb[WALLETS])
-    build_wallets(wb.create_sheet(WALLETS, index), _rows("sample_wallets.csv", WALLET_COLUMNS))
-    save_atomic(wb, path)
+    transactions = (
+        TRANSACTIONS,
+        build_transactions,
+        TRANSACTION_TABLE_COLUMNS,
+        "sample_transactions.csv",
+    )
+    _build(path, profile, (_PRICES, transactions, _WALLETS))
