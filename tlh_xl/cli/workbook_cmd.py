@@ -164,8 +164,8 @@ def _print_forms(forms: Any) -> None:
     )
     if "?" in boxes:
         print(
-            "  note: rows in box ? are from wallets with no Kind on the Wallets sheet "
-            "(Broker or Self-custody): give each its Kind"
+            "  note: rows in box ? are from wallets with no Kind (Broker or Self-custody): "
+            "give each its Kind on the Wallets sheet, or in a CSV with --wallets"
         )
 
 
