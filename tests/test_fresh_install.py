@@ -84,3 +84,11 @@ def test_wheel_installs_and_runs_from_elsewhere(tmp_path: Path) -> None:
     taxed = run("tax", "--year", "2026", "--status", "single", "--income", "100000")
     assert taxed.returncode == 0, taxed.stderr
     assert "Total federal tax" in taxed.stdout
+    # The ledger demo reads the bundled samples (transactions, wallets) from the wheel and
+    # writes the Form 8949 sheet: every data file the package needs was shipped.
+    demo = run("demo", "--ledger", "-o", "ledger-demo.xlsx")
+    assert demo.returncode == 0, demo.stderr
+    assert "3 disposals in 2026" in demo.stdout
+    import openpyxl
+
+    assert "Form 8949" in openpyxl.load_workbook(elsewhere / "ledger-demo.xlsx").sheetnames
