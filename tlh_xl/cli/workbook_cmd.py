@@ -410,7 +410,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print("Sample portfolio: 40 lots (BTC, ETH, SOL across six wallets, collapsed coins, two")
     print("NFTs, a spot bitcoin ETF), married filing jointly, tax year 2026, sale on 2026-12-01.\n")
     print_plan(result.plan, result.rules)
-    print(f"Wrote {result.output}: open it in Excel or LibreOffice (Harvest and Summary sheets).")
+    if result.forms is not None:
+        _print_forms(result.forms)
+    print(
+        f"Wrote {result.output}: open it in Excel or LibreOffice (Harvest, Summary and "
+        "Form 8949 sheets)."
+    )
     return 0
 
 
@@ -434,6 +439,8 @@ def _demo_ledger(args: argparse.Namespace, output: Any) -> int:
         result = fill_workbook(book, output, rules_dir=args.rules_dir, on_rules=warn_projected)
     print(f"read {result.read}\n")
     print_plan(result.plan, result.rules)
+    if result.forms is not None:
+        _print_forms(result.forms)
     print(
         f"Wrote {result.output}: Positions lists the open lots built from the Transactions, "
         "and Realized this year's disposals."
