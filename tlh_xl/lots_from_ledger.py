@@ -131,7 +131,7 @@ def ledger_lots(
 
     Transactions after ``as_of`` are left out (the lots are those open on the planned
     sale date), and a message says how many."""
-    from .ledger import build_ledger, parse_transaction_rows
+    from .ledger import build_ledger, parse_transaction_rows, time_zone
 
     settings = ledger_settings(profile, where, through=as_of, wallets=wallets)
     headers = {c.field: c.header for c in TRANSACTION_TABLE_COLUMNS}
@@ -148,7 +148,8 @@ def ledger_lots(
         return f"{cell} {shown}"
 
     parsed = parse_transaction_rows(rows, place, settings.time_zone, transactions.name)
-    later = sum(1 for t in parsed if t.time.astimezone(_zone(settings.time_zone)).date() > as_of)
+    zone = time_zone(settings.time_zone)
+    later = sum(1 for t in parsed if t.time.astimezone(zone).date() > as_of)
     ledger = build_ledger(parsed, settings)
     lots = _lots_grid(ledger, {t.tx_id: t.place for t in parsed}, transactions.name)
     # The wallet each lot came into: a lot later moved is not a broker's covered security.
@@ -232,9 +233,3 @@ def _lots_grid(ledger: Ledger, origin: dict[str, str], name: str) -> Grid:
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
-
-
-def _zone(name: str) -> Any:
-    from .ledger import time_zone
-
-    return time_zone(name)
