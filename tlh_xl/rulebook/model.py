@@ -381,7 +381,25 @@ class Form8949(_Strict):
     broker_basis_reported_from: dt.date
 
 
-class Rules(_Strict):
+class RuleFile(_Strict):
+    """What the loader records of any rule file, federal or a state's: the file it came
+    from and the files it extends (set by ``loader`` and ``cache``, not read from YAML)."""
+
+    _path: Path | None = PrivateAttr(default=None)
+    _inherits_from: tuple[Path, ...] = PrivateAttr(default=())
+
+    @property
+    def path(self) -> Path | None:
+        """The file these rules were loaded from, if any."""
+        return self._path
+
+    @property
+    def inherits_from(self) -> tuple[Path, ...]:
+        """The files this one extends (``extends: 2025``), nearest first."""
+        return self._inherits_from
+
+
+class Rules(RuleFile):
     """One jurisdiction's rules for one tax year."""
 
     jurisdiction: Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]{2})?$")]
@@ -402,19 +420,6 @@ class Rules(_Strict):
     # No ``cost_basis`` section: basis per wallet or account from 2025 (Treas. Reg.
     # §1.1012-1(j), Rev. Proc. 2024-28) belongs to a transaction ledger, which adds it
     # back with the code that reads it.
-
-    _path: Path | None = PrivateAttr(default=None)
-    _inherits_from: tuple[Path, ...] = PrivateAttr(default=())
-
-    @property
-    def path(self) -> Path | None:
-        """The file these rules were loaded from, if any."""
-        return self._path
-
-    @property
-    def inherits_from(self) -> tuple[Path, ...]:
-        """The files this one extends (``extends: 2025``), nearest first."""
-        return self._inherits_from
 
     @property
     def deadline_date(self) -> dt.date:

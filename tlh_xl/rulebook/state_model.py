@@ -31,10 +31,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from itertools import pairwise
-from pathlib import Path
 from typing import Annotated, ClassVar, Literal, TypeAlias
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, model_validator
 
 from ..filing_status import FILING_STATUSES, FilingStatus
 from .model import (
@@ -45,6 +44,7 @@ from .model import (
     Rate,
     Rates,
     References,
+    RuleFile,
     Rules,
     ThresholdsByStatus,
     _Strict,
@@ -264,7 +264,7 @@ class StateSurtax(_Strict):
         return self.threshold_by_status.of(status)
 
 
-class StateRules(_Strict):
+class StateRules(RuleFile):
     """One state's rules for one tax year."""
 
     jurisdiction: Annotated[str, Field(pattern=r"^us-[a-z]{2}$")]
@@ -279,19 +279,6 @@ class StateRules(_Strict):
     exemption: StateExemption | None = None
     exemption_credit: StateExemptionCredit | None = None
     surtax: StateSurtax | None = None
-
-    _path: Path | None = PrivateAttr(default=None)
-    _inherits_from: tuple[Path, ...] = PrivateAttr(default=())
-
-    @property
-    def path(self) -> Path | None:
-        """The file these rules were loaded from, if any."""
-        return self._path
-
-    @property
-    def inherits_from(self) -> tuple[Path, ...]:
-        """The files this one extends (``extends: 2025``), nearest first."""
-        return self._inherits_from
 
     @property
     def state(self) -> str:
