@@ -32,12 +32,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from ..errors import TlhError, WorkbookError
 from ..money import CENT
 from .fill import WORKBOOK_SUFFIXES, default_output, fill_workbook
+from .sigterm import sigterm_raises
 
 __all__ = [
     "SUMMARY_COLUMNS",
@@ -244,29 +244,6 @@ class _Stop(BaseException):
 
 
 @contextmanager
-def _sigterm_stops() -> Iterator[None]:
-    """While the batch runs, SIGTERM raises ``_Stop`` in the main thread (as Ctrl-C raises
-    ``KeyboardInterrupt``), so the workers are ended cleanly; only a default handler is
-    replaced, and only in the main thread."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.getsignal(signal.SIGTERM)
-    if previous is not signal.SIG_DFL:
-        yield
-        return
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise _Stop
-
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-@contextmanager
 def _signals_held() -> Iterator[None]:
     """No second Ctrl-C or SIGTERM cuts the clean-up short (main thread only)."""
     if threading.current_thread() is not threading.main_thread():
@@ -342,7 +319,7 @@ def run_batch(
             raise
         return sorted(broken)
 
-    with _sigterm_stops():
+    with sigterm_raises(_Stop):
         try:
             suspects = run(range(total), workers)
             for i in suspects:  # each alone: only the one that ends its worker fails

@@ -16,11 +16,9 @@ import os
 import signal
 import stat
 import tempfile
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from openpyxl.workbook.properties import CalcProperties
@@ -32,6 +30,7 @@ from .contract import HARVEST, POSITIONS, SUMMARY
 from .fast_rows import save_with_fast_rows
 from .package import Carry
 from .sheets import build_harvest, build_positions, build_summary
+from .sigterm import sigterm_raises
 from .tables import asset_totals, position_rows, sale_rows, summary_values
 
 __all__ = ["save_atomic", "write_atomic", "write_plan"]
@@ -75,35 +74,17 @@ class _Terminated(BaseException):
 
 @contextmanager
 def _terminate_cleanly() -> Iterator[None]:
-    """While a file is written, SIGTERM raises (as Ctrl-C raises ``KeyboardInterrupt``),
-    so that the temporary file is removed; then the signal is delivered again as before,
-    and the process ends as SIGTERM ends it. Only a default handler is replaced (one
-    the program set, or an ignored signal, is left alone), and only in the main thread,
-    where Python runs signal handlers."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.getsignal(signal.SIGTERM)
-    if previous is not signal.SIG_DFL:
-        yield
-        return
-
-    raised: list[bool] = []
-
-    def terminate(signum: int, frame: FrameType | None) -> None:
-        if not raised:  # a second SIGTERM must not interrupt the cleaning up
-            raised.append(True)
-            raise _Terminated
-
-    signal.signal(signal.SIGTERM, terminate)
-    try:
-        yield
-    except _Terminated:
-        signal.signal(signal.SIGTERM, previous)
-        signal.raise_signal(signal.SIGTERM)  # the default action: the process ends
-        raise SystemExit(128 + signal.SIGTERM) from None  # (were the signal blocked)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    """While a file is written, SIGTERM raises (``sigterm_raises``), so that the
+    temporary file is removed; then the signal is delivered again with the default
+    handler back, and the process ends as SIGTERM ends it."""
+    with sigterm_raises(_Terminated):
+        try:
+            yield
+            return
+        except _Terminated:
+            pass
+    signal.raise_signal(signal.SIGTERM)  # the default action: the process ends
+    raise SystemExit(128 + signal.SIGTERM)  # (were the signal blocked)
 
 
 # What the file system says when the user's file cannot be written where it was asked for
