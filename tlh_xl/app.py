@@ -19,12 +19,12 @@ without a price while the command refuses it" cannot exist in only one of them.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from .domain.disposition import Disposition
 from .errors import InputError, RulesError
-from .forms import Form8949Row, ScheduleDLine, form_8949_rows, schedule_d
+from .forms import Form8949Row, ScheduleDLine, WalletReporting, form_8949_rows, schedule_d
 from .harvest.inputs import Profile, parse_prices, resolve_profile
 from .harvest.plan import HarvestPlan, plan_harvest
 from .lots_from_ledger import LedgerLots, ledger_lots, ledger_settings, wallet_reporting
@@ -79,12 +79,25 @@ def run_plan(
         raise RulesError(f"{where('tax_year')}: {exc}") from None
     if on_rules is not None:
         on_rules(rules)
-    ledger_settings(inputs.profile, where)  # TimeZone and LotMethod are checked always
+    settings = ledger_settings(inputs.profile, where)  # TimeZone, LotMethod: checked always
     lots, profile, from_ledger = inputs.lots, inputs.profile, None
     transactions = inputs.transactions
-    if not lots.records and transactions is not None and transactions.records:
+    building = bool(not lots.records and transactions is not None and transactions.records)
+    # The Wallets table, read once, where something uses it: the ledger (the user's own
+    # wallets) and Form 8949 (each wallet's reporting).
+    reporting = (
+        wallet_reporting(inputs.wallets)
+        if inputs.wallets is not None and (building or rules.form_8949 is not None)
+        else {}
+    )
+    if building:
+        assert transactions is not None
         from_ledger = ledger_lots(
-            profile, where, transactions, resolved.tax_year, resolved.as_of_date, inputs.wallets
+            profile,
+            replace(settings, wallets=tuple(reporting)),
+            transactions,
+            resolved.tax_year,
+            resolved.as_of_date,
         )
         lots, profile = from_ledger.lots, from_ledger.profile
     check_prices(lots, inputs.prices)
@@ -97,7 +110,7 @@ def run_plan(
         place=lots.place,
         profile_place=where,
     )
-    forms = _forms(rules, plan, from_ledger, inputs.wallets)
+    forms = _forms(rules, plan, from_ledger, reporting)
     if from_ledger is None:
         count = len(lots.records)
         said = replace(
@@ -118,7 +131,10 @@ def run_plan(
 
 
 def _forms(
-    rules: Rules, plan: HarvestPlan, ledger: LedgerLots | None, wallets: Grid | None
+    rules: Rules,
+    plan: HarvestPlan,
+    ledger: LedgerLots | None,
+    reporting: Mapping[str, WalletReporting],
 ) -> Forms | None:
     """Form 8949 and Schedule D for the plan: the ledger's disposals of the year when the
     plan used them as its realized figures (else the Profile's figures, which have no
@@ -126,7 +142,6 @@ def _forms(
     form = rules.form_8949
     if form is None:
         return None
-    reporting = wallet_reporting(wallets) if wallets is not None else {}
     realized = ledger.realized if ledger is not None and ledger.realized_used else []
     origin = (ledger.origin if ledger is not None else None) or {}
 

@@ -13,7 +13,7 @@ Summary, so a user can see where every input came from.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -55,22 +55,18 @@ class LedgerLots:
 
 
 def ledger_settings(
-    profile: Profile,
-    where: Callable[[str], str],
-    through: dt.date | None = None,
-    wallets: Grid | None = None,
+    profile: Profile, where: Callable[[str], str], wallets: Sequence[str] = ()
 ) -> LedgerSettings:
-    """The ledger's settings from the Profile's TimeZone and LotMethod and the Wallets
-    table, each checked and refused naming its cell (``Profile!B22 TimeZone: unknown time
-    zone 'EST5'``, ``Wallets!B3 Kind: ...``)."""
+    """The ledger's settings from the Profile's TimeZone and LotMethod, each checked and
+    refused naming its cell (``Profile!B22 TimeZone: unknown time zone 'EST5'``), and the
+    user's own ``wallets`` (the Wallets table's, ``wallet_reporting``)."""
     from .ledger import LedgerSettings, parse_standing_order, time_zone
 
     zone = _text(profile.time_zone) or "UTC"
     time_zone(zone, where("time_zone"))
     method = _text(profile.lot_method)
     methods = parse_standing_order(method, where("lot_method")) if method else None
-    own = wallet_names(wallets) if wallets is not None else ()
-    return LedgerSettings(methods=methods, time_zone=zone, through=through, wallets=own)
+    return LedgerSettings(methods=methods, time_zone=zone, wallets=tuple(wallets))
 
 
 def wallet_names(wallets: Grid) -> tuple[str, ...]:
@@ -121,19 +117,19 @@ def wallet_reporting(wallets: Grid) -> dict[str, WalletReporting]:
 
 def ledger_lots(
     profile: Profile,
-    where: Callable[[str], str],
+    settings: LedgerSettings,
     transactions: Grid,
     year: int,
     as_of: dt.date,
-    wallets: Grid | None = None,
 ) -> LedgerLots:
-    """Run ``transactions`` (a Transactions table read as a Grid) into the plan's lots.
+    """Run ``transactions`` (a Transactions table read as a Grid) into the plan's lots,
+    with ``settings`` from ``ledger_settings``.
 
     Transactions after ``as_of`` are left out (the lots are those open on the planned
     sale date), and a message says how many."""
     from .ledger import build_ledger, parse_transaction_rows, time_zone
 
-    settings = ledger_settings(profile, where, through=as_of, wallets=wallets)
+    settings = replace(settings, through=as_of)
     headers = {c.field: c.header for c in TRANSACTION_TABLE_COLUMNS}
     by_header = {c.header: c.field for c in TRANSACTION_TABLE_COLUMNS}
     rows = [{headers[f]: record.get(f) for f in headers} for record in transactions.records]
