@@ -17,7 +17,9 @@ from .output import PROG, money, warn_projected
 __all__ = ["cmd_demo", "cmd_fill", "cmd_init", "date_arg", "print_plan"]
 
 
-def print_plan(plan: Any, rules: Rules, top: int = 10) -> None:
+def print_plan(plan: Any, rules: Rules, top: int = 10, forms: Any = None) -> None:
+    """The summary, the top sales, the rules used and, with ``forms``, the Form 8949
+    line."""
     s = plan.summary
     # Tax actually saved this year first; the carryforward's assumed value apart, with
     # the rate it was valued at, so the two kinds of money are not mixed in one figure.
@@ -77,6 +79,8 @@ def print_plan(plan: Any, rules: Rules, top: int = 10) -> None:
                 f"{money(x.gain_loss):>15}  {term_label(x.term):<11}{x.rebuy_on or 'no rebuy'}"
             )
     print(f"\nRules: {rules.describe()} ({rules.path})")
+    if forms is not None:
+        _print_forms(forms)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -138,16 +142,14 @@ def cmd_fill(args: argparse.Namespace) -> int:
         needs_form_8949=bool(args.form_8949_out),
     )
     print(f"read {result.read}; wrote {result.output}\n")
-    print_plan(result.plan, result.rules)
-    if result.forms is not None:
-        _print_forms(result.forms)
-        if args.form_8949_out:
-            from ..workbook.form_sheet import FORM_8949_HEADERS, form_8949_csv_rows
-            from .ledger_cmd import write_csv
+    print_plan(result.plan, result.rules, forms=result.forms)
+    if args.form_8949_out and result.forms is not None:  # refused by the fill without it
+        from ..workbook.form_sheet import FORM_8949_HEADERS, form_8949_csv_rows
+        from .ledger_cmd import write_csv
 
-            out = Path(args.form_8949_out)
-            write_csv(out, FORM_8949_HEADERS, form_8949_csv_rows(result.forms.rows))
-            print(f"wrote {out}")
+        out = Path(args.form_8949_out)
+        write_csv(out, FORM_8949_HEADERS, form_8949_csv_rows(result.forms.rows))
+        print(f"wrote {out}")
     return 0
 
 
@@ -409,9 +411,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         result = fill_workbook(sample, output, rules_dir=args.rules_dir, on_rules=warn_projected)
     print("Sample portfolio: 40 lots (BTC, ETH, SOL across six wallets, collapsed coins, two")
     print("NFTs, a spot bitcoin ETF), married filing jointly, tax year 2026, sale on 2026-12-01.\n")
-    print_plan(result.plan, result.rules)
-    if result.forms is not None:
-        _print_forms(result.forms)
+    print_plan(result.plan, result.rules, forms=result.forms)
     print(
         f"Wrote {result.output}: open it in Excel or LibreOffice (Harvest, Summary and "
         "Form 8949 sheets)."
@@ -438,9 +438,7 @@ def _demo_ledger(args: argparse.Namespace, output: Any) -> int:
         build_ledger_sample_workbook(book)
         result = fill_workbook(book, output, rules_dir=args.rules_dir, on_rules=warn_projected)
     print(f"read {result.read}\n")
-    print_plan(result.plan, result.rules)
-    if result.forms is not None:
-        _print_forms(result.forms)
+    print_plan(result.plan, result.rules, forms=result.forms)
     print(
         f"Wrote {result.output}: Positions lists the open lots built from the Transactions, "
         "and Realized this year's disposals."

@@ -26,7 +26,6 @@ from ..harvest.plan import HarvestPlan
 from ..rulebook import Rules
 from .contract import (
     REALIZED,
-    SUMMARY,
     TRANSACTION_TABLE_COLUMNS,
     TRANSACTIONS,
     WALLET_COLUMNS,
@@ -240,17 +239,15 @@ def _write(wb: Any, result: PlanResult, carry: Carry | None = None) -> None:
     """The plan's sheets; when the lots came from the Transactions, the tax year's
     disposals on the Realized sheet; and, for a year whose rules give the boxes, the
     Form 8949 sheet (each rewritten, as the plan's own sheets are)."""
-    write_plan(wb, result.plan)
+    # Realized goes before Positions, so it is written before write_plan, which selects
+    # Summary by its place; Form 8949 goes after Summary and moves nothing.
     if result.ledger is not None:
         with _replacing(wb, REALIZED, carry):
             write_realized(wb, result.ledger.realized)
+    write_plan(wb, result.plan)
     if result.forms is not None:
         with _replacing(wb, FORM_8949, carry):
             write_form_8949(wb, result.forms.rows, result.forms.schedule_d, result.rules.year)
-    # The workbook opens on Summary, wherever the sheets added above put it.
-    wb.active = wb.sheetnames.index(SUMMARY)
-    for ws in wb.worksheets:
-        ws.sheet_view.tabSelected = ws.title == SUMMARY
 
 
 @contextmanager

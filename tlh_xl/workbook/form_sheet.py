@@ -11,6 +11,7 @@ from itertools import groupby
 from typing import Any
 
 from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
@@ -195,7 +196,7 @@ def build_form_8949(
     ws["A2"].alignment = WRAP_TOP
     ws.row_dimensions[2].height = 30
     for i, (_, width, _) in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[chr(64 + i)].width = width
+        ws.column_dimensions[get_column_letter(i)].width = width
 
     # Schedule D: one line per row, each figure a defined name (SchD7, SchD1b_Proceeds).
     row = 4
@@ -232,7 +233,7 @@ def build_form_8949(
                 continue
             cell = ws.cell(row=row, column=col, value=value)
             cell.number_format = FORMATS["money"]
-            define_name(wb, f"{line.name}{suffix}", FORM_8949, f"{chr(64 + col)}{row}")
+            define_name(wb, f"{line.name}{suffix}", FORM_8949, f"{get_column_letter(col)}{row}")
         if line.line in ("7", "15", "16"):
             ws.cell(row=row, column=1).font = ws.cell(row=row, column=8).font = BOLD
 
@@ -261,7 +262,7 @@ def build_form_8949(
         ).font = BOLD
         for col in (4, 5, 7, 8):
             # SUM skips the text of the titles and headers repeated on later pages.
-            letter = chr(64 + col)
+            letter = get_column_letter(col)
             cell = ws.cell(row=row, column=col, value=f"=SUM({letter}{first}:{letter}{row - 1})")
             cell.number_format = FORMATS["money"]
             cell.font = BOLD
