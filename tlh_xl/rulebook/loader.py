@@ -454,15 +454,27 @@ def _read_file(
     return _read_source(text, _where(path), path, None, find, (*chain, path.resolve()), read)
 
 
+def _named_key(loc: KeyPath, message: str, origins: Origins) -> tuple[KeyPath, str]:
+    """A check across sections (a model validator: pydantic gives it no location) starts
+    its message with the top-level key it is about, ``base: ...``; point at that key's
+    line when the file has it, not at the top of the file."""
+    key, sep, rest = message.partition(": ")
+    if loc or not sep or (key,) not in origins:
+        return loc, message  # a key the file lacks: the message names it, at line 1
+    return (key,), rest
+
+
 def _validate(source: _Source, path: Path | None) -> AnyRules:
     try:
         rules = model_for(source.data.get("jurisdiction")).model_validate(source.data)
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = _clean_loc(tuple(first["loc"]))
-        where, line = _origin(loc, source.origins)
         message = _message(dict(first), loc)
-        raise RulesError(f"{where}:{line} {_dotted(loc)}: {message}") from None
+        loc, message = _named_key(loc, message, source.origins)
+        where, line = _origin(loc, source.origins)
+        label = f"{_dotted(loc)}: " if loc or ": " not in message else ""
+        raise RulesError(f"{where}:{line} {label}{message}") from None
     rules._path = path
     rules._inherits_from = source.files
     return rules

@@ -9,7 +9,12 @@ mechanics, each a small section of the file:
 * ``capital_loss``: the loss policy: whether capital results are netted as in federal AGI
   (the federal limit and carryover flow through) or in one class of the state's own, the
   loss that class may deduct from other income, and whether the rest carries forward;
-* ``income_tax``: a flat rate, or brackets per filing status;
+* ``income_tax``: a flat rate, or brackets per filing status (one list of rates for
+  every status, or ``rates_by_status`` where the schedules differ in their rates: NJ);
+* ``no_income_tax``: the state taxes no income (TX, FL, ...): choosing it is explicit,
+  and its income tax is zero;
+* ``capital_gains_excise``: a tax on one kind of gain alone, by its own deduction and
+  schedule (Washington's on long-term capital gains), with or without an income tax;
 * ``standard_deduction``, ``exemption`` (an amount subtracted from income, lost above an
   AGI limit) and ``exemption_credit`` (a credit against the tax for each personal
   exemption, reduced in steps as AGI rises);
@@ -46,6 +51,7 @@ from .model import (
     References,
     RuleFile,
     Rules,
+    Thresholds,
     ThresholdsByStatus,
     _Strict,
 )
@@ -54,11 +60,14 @@ __all__ = [
     "MAX_PHASE_OUT_STEPS",
     "AnyRules",
     "CountByStatus",
+    "RatesByStatus",
     "StateBase",
+    "StateCapitalGainsExcise",
     "StateCapitalLoss",
     "StateExemption",
     "StateExemptionCredit",
     "StateIncomeTax",
+    "StateNoIncomeTax",
     "StatePhaseOut",
     "StateRules",
     "StateStandardDeduction",
@@ -131,39 +140,111 @@ class StateCapitalLoss(_Strict):
         return self
 
 
+class RatesByStatus(_Strict):
+    """The rates of each filing status's schedule, where the schedules differ in their
+    rates and not only in their thresholds (New Jersey's joint schedule has a 2.45%
+    bracket the single one lacks: N.J.S. 54A:2-1)."""
+
+    single: Rates
+    married_joint: Rates
+    married_separate: Rates
+    head_of_household: Rates
+    qualifying_surviving_spouse: Rates
+
+    def of(self, status: FilingStatus) -> list[Decimal]:
+        value: list[Decimal] = getattr(self, status)
+        return value
+
+
 class StateIncomeTax(_Strict):
     """A flat rate on taxable income, or brackets per filing status (each rate applies
-    from its threshold up). ``indexing`` as in the federal files (``rules new``); null:
-    the projection copies the thresholds."""
+    from its threshold up): ``rates`` shared by every status, or ``rates_by_status``.
+    ``indexing`` as in the federal files (``rules new``); null: the projection copies
+    the thresholds."""
 
     INDEXED: ClassVar[str] = "thresholds"
 
     reference: References
     flat_rate: Rate | None = None
     rates: Rates | None = None
+    rates_by_status: RatesByStatus | None = None
     thresholds: ThresholdsByStatus | None = None
     indexing: Indexing | None = None
 
     @model_validator(mode="after")
     def _flat_or_brackets(self) -> StateIncomeTax:
-        brackets = self.rates is not None or self.thresholds is not None
-        if (self.flat_rate is None) == (not brackets):
-            raise ValueError("give either flat_rate, or rates with thresholds")
-        if brackets:
-            if self.rates is None or self.thresholds is None:
-                raise ValueError("brackets need both rates and thresholds")
-            for status in FILING_STATUSES:
-                count = len(self.thresholds.of(status))
-                if count != len(self.rates):
-                    raise ValueError(
-                        f"thresholds.{status} has {count} values but there are "
-                        f"{len(self.rates)} rates; give one threshold per rate"
-                    )
-            for lower, upper in pairwise(self.rates):
+        given = [self.flat_rate is not None, self.rates is not None]
+        given.append(self.rates_by_status is not None)
+        if sum(given) != 1:
+            raise ValueError("give one of flat_rate, rates or rates_by_status")
+        if self.flat_rate is not None:
+            if self.thresholds is not None:
+                raise ValueError("thresholds: a flat rate has no brackets")
+            if self.indexing is not None:
+                raise ValueError("indexing: a flat rate has no thresholds to index")
+            return self
+        if self.thresholds is None:
+            raise ValueError("brackets need thresholds as well as rates")
+        for status in FILING_STATUSES:
+            rates = self.rates_for(status)
+            count = len(self.thresholds.of(status))
+            if count != len(rates):
+                raise ValueError(
+                    f"thresholds.{status} has {count} values but there are "
+                    f"{len(rates)} rates; give one threshold per rate"
+                )
+            for lower, upper in pairwise(rates):
                 if upper <= lower:
                     raise ValueError(f"rates must increase ({upper} follows {lower})")
-        elif self.indexing is not None:
-            raise ValueError("indexing: a flat rate has no thresholds to index")
+        return self
+
+    def rates_for(self, status: FilingStatus) -> list[Decimal]:
+        """The schedule's rates for a filing status (not for a flat rate)."""
+        if self.rates_by_status is not None:
+            return self.rates_by_status.of(status)
+        assert self.rates is not None  # the validator's rule: brackets have rates
+        return self.rates
+
+
+class StateNoIncomeTax(_Strict):
+    """The state levies no tax on individuals' income: where the law says so."""
+
+    reference: References
+
+
+class StateCapitalGainsExcise(_Strict):
+    """A tax on one kind of gain alone, not on income (RCW 82.87: Washington's excise
+    on the sale of long-term capital assets).
+
+    ``gains: net_long_term``: the federal net long-term capital gain, Schedule D line 15,
+    long-term carryover included (WAC 458-20-301); short-term results never enter it. Less
+    ``deduction`` (the standard deduction: a couple's one amount, however they file), the
+    result is taxed by the schedule ``rates`` from ``thresholds``. A negative result is
+    zero and nothing of it carries to another year (WAC 458-20-301).
+    """
+
+    INDEXED: ClassVar[str] = "deduction"
+
+    reference: References
+    name: str = Field(min_length=1)
+    gains: Literal["net_long_term"]
+    deduction: ByStatus
+    rates: Rates
+    thresholds: Thresholds
+    indexing: Indexing | None = None
+
+    @model_validator(mode="after")
+    def _a_schedule(self) -> StateCapitalGainsExcise:
+        if len(self.thresholds) != len(self.rates):
+            raise ValueError(
+                f"thresholds has {len(self.thresholds)} values but there are "
+                f"{len(self.rates)} rates; give one threshold per rate"
+            )
+        if self.thresholds[0] != 0:
+            raise ValueError("thresholds: the first rate starts at 0")
+        for lower, upper in pairwise(self.rates):
+            if upper <= lower:
+                raise ValueError(f"rates must increase ({upper} follows {lower})")
         return self
 
 
@@ -265,25 +346,63 @@ class StateSurtax(_Strict):
 
 
 class StateRules(RuleFile):
-    """One state's rules for one tax year."""
+    """One state's rules for one tax year: an ``income_tax`` (with its ``base`` and
+    ``capital_loss``), or ``no_income_tax``; and a ``capital_gains_excise`` with
+    either."""
 
     jurisdiction: Annotated[str, Field(pattern=r"^us-[a-z]{2}$")]
     year: Annotated[int, Field(ge=2000, le=2100), WHOLE]
     status: Literal["official", "projected", "unverified"]
     last_verified: dt.date | None
     notes: str | None = None
-    base: StateBase
-    capital_loss: StateCapitalLoss
-    income_tax: StateIncomeTax
+    no_income_tax: StateNoIncomeTax | None = None
+    base: StateBase | None = None
+    capital_loss: StateCapitalLoss | None = None
+    income_tax: StateIncomeTax | None = None
     standard_deduction: StateStandardDeduction | None = None
     exemption: StateExemption | None = None
     exemption_credit: StateExemptionCredit | None = None
     surtax: StateSurtax | None = None
+    capital_gains_excise: StateCapitalGainsExcise | None = None
+
+    # The sections that describe an income tax: none of them goes with no_income_tax.
+    _INCOME_TAX_PARTS: ClassVar[tuple[str, ...]] = (
+        "base",
+        "capital_loss",
+        "income_tax",
+        "standard_deduction",
+        "exemption",
+        "exemption_credit",
+        "surtax",
+    )
+
+    @model_validator(mode="after")
+    def _an_income_tax_or_none(self) -> StateRules:
+        if self.no_income_tax is not None:
+            given = [name for name in self._INCOME_TAX_PARTS if getattr(self, name) is not None]
+            if given:
+                raise ValueError(
+                    f"{given[0]}: a state with no_income_tax has no income tax sections"
+                )
+            return self
+        for name in ("income_tax", "base", "capital_loss"):
+            if getattr(self, name) is None:
+                raise ValueError(
+                    f"{name}: missing (give income_tax with base and capital_loss, or "
+                    "no_income_tax for a state that taxes no income)"
+                )
+        return self
 
     @property
     def state(self) -> str:
         """The two-letter code, as the Profile gives it: ``CA`` for ``us-ca``."""
         return self.jurisdiction.removeprefix("us-").upper()
+
+    @property
+    def taxes_gains(self) -> bool:
+        """Whether the state taxes a capital gain at all (by its income tax or an
+        excise): a state with neither adds nothing to any plan's tax."""
+        return self.income_tax is not None or self.capital_gains_excise is not None
 
     def describe(self) -> str:
         """Short label such as ``us-ca 2025 (official)`` for messages and the workbook."""
