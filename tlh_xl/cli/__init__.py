@@ -103,8 +103,9 @@ def _build_parser() -> argparse.ArgumentParser:
         "--state",
         default=None,
         metavar="ST",
-        help="also the state's income tax, e.g. CA, PA or IL (rules/us-<st>/YEAR.yaml); "
-        "it takes its own standard deduction, not --deduction",
+        help="also the state's tax, e.g. CA, NJ, WA or TX (rules/us-<st>/YEAR.yaml; "
+        "'tlh-xl rules list' shows them); it takes its own standard deduction, not "
+        "--deduction",
     )
     tax.add_argument("--json", action="store_true", help="print the result as JSON")
     tax.set_defaults(func=cmd_tax)

@@ -73,19 +73,25 @@ def cmd_tax(args: argparse.Namespace) -> int:
 
 def _state_rows(federal: TaxResult, state: StateTaxResult) -> list[tuple[str, str]]:
     st = state.state
-    rows = [
-        (f"{st} income", money(state.income)),
-        (f"{st} deduction", money(state.deduction)),
-    ]
-    if state.exemption:
-        rows.append((f"{st} exemption allowance", money(state.exemption)))
-    rows += [
-        (f"{st} taxable income", money(state.taxable_income)),
-        (f"{st} tax before credits", money(state.tax)),
-        (f"{st} exemption credits", money(state.credits)),
-    ]
-    if state.surtax_name:
-        rows.append((f"{st} {state.surtax_name}", money(state.surtax)))
+    rows: list[tuple[str, str]] = []
+    if state.has_income_tax:
+        rows += [
+            (f"{st} income", money(state.income)),
+            (f"{st} deduction", money(state.deduction)),
+        ]
+        if state.exemption:
+            rows.append((f"{st} exemption allowance", money(state.exemption)))
+        rows += [
+            (f"{st} taxable income", money(state.taxable_income)),
+            (f"{st} tax before credits", money(state.tax)),
+            (f"{st} exemption credits", money(state.credits)),
+        ]
+        if state.surtax_name:
+            rows.append((f"{st} {state.surtax_name}", money(state.surtax)))
+    else:
+        rows.append((f"{st} income tax", "none (the state taxes no income)"))
+    if state.excise_name:
+        rows.append((f"{st} {state.excise_name}", money(state.excise)))
     rows += [
         (f"Total {st} tax", money(state.total_tax)),
         (f"{st} carryforward out", money(state.carryforward_out)),

@@ -144,7 +144,7 @@ def parse_state(value: object, what: str) -> str | None:
     code = str(value).strip()
     if len(code) != 2 or not code.isascii() or not code.isalpha():
         raise InputError(
-            f"{what}: expected a two-letter state code such as CA, PA or IL "
+            f"{what}: expected a two-letter state code such as CA, NJ or TX "
             f"(blank for federal tax only), got {value!r}"
         )
     return code.upper()

@@ -305,6 +305,17 @@ def build_plan(
     any_candidates = bool(short.keys or long.keys or nfts)
     del short, long, nfts
     messages: list[str] = []
+    if state is not None and state.income_tax is None:
+        # Said so that a blank state line is not read as a state the plan forgot.
+        excise = state.capital_gains_excise
+        messages.append(
+            f"{state.state} levies no income tax"
+            + (
+                f"; its {excise.name} on long-term gains over its deduction is counted"
+                if excise is not None
+                else ": the plan's tax is federal tax only"
+            )
+        )
     if state is not None and state.status != "official":
         # Said where the plan is read: the state's figures are not (yet) checked.
         messages.append(
@@ -339,15 +350,25 @@ def build_plan(
     # saving the plan counts.
     writer.running = RunningReturn(rules, base, state_tax)
     sales = writer.sell_all(positions, sold, fractions)
-    if rp.harvest_gains and state_tax is None:
+    if rp.harvest_gains and (state is None or not state.taxes_gains):
+        # No state, or one that taxes no gain (TX, FL, ...): a gain taxed at 0% federally
+        # is free, and the gain search's federal tax is the whole tax.
         sales += harvest_gains(rules, rp, positions, set(sold), writer)
     elif rp.harvest_gains:
         assert state is not None
-        # A gain taxed at 0% federally is taxed by every state shipped (as ordinary
-        # income), so harvesting it is not free; the gain search knows only federal tax.
+        # A gain taxed at 0% federally is taxed by the state (as ordinary income, or by
+        # an excise over its deduction), so harvesting it is not free; the gain search
+        # knows only federal tax.
+        how = (
+            "taxes long-term gains as other income"
+            if state.income_tax is not None
+            else f"taxes long-term gains by its {state.capital_gains_excise.name}"
+            if state.capital_gains_excise is not None
+            else "taxes long-term gains"
+        )
         messages.append(
-            f"gain harvesting skipped: {state.state} taxes long-term gains as other "
-            "income, so a gain taxed at 0% federally still costs state tax this year"
+            f"gain harvesting skipped: {state.state} {how}, so a gain taxed at 0% "
+            "federally may still cost state tax this year"
         )
 
     sale_table = SaleTable(sales)
@@ -492,5 +513,4 @@ def _summarize(
 
 def _state_total(state: StateTax, x: TaxInputs) -> Decimal:
     """The state's tax in cents, its parts rounded as the federal total's are."""
-    e = state.evaluate(x)
-    return cents(e.tax_after_credits) + cents(e.surtax)
+    return state.evaluate(x).total_in_cents()

@@ -17,14 +17,20 @@ with variables named after its lines (Form 540's where California has the line):
    line 10, none once federal AGI is over the limit): taxable income (540 line 19);
 5. the tax by the flat rate or the exact rate schedule (540 line 31), less the
    exemption credits after the AGI limitation (line 32), not below zero (line 33);
-6. plus a surtax over a threshold (540 line 62, the 1% over $1,000,000).
+6. plus a surtax over a threshold (540 line 62, the 1% over $1,000,000);
+7. plus an excise on one kind of gain, where the state levies one: Washington's on the
+   federal net long-term capital gain less its standard deduction (RCW 82.87).
+
+A state with ``no_income_tax`` skips lines 2 to 6 (their amounts are zero); its tax is
+the excise, or nothing.
 
 The state's own carryover to next year, where it keeps one (California's Capital Loss
 Carryover Worksheet), is the system's carryforward; ``CombinedTax`` carries the federal
 one, which prices the plan's (docs/STATE_TAX.md).
 
-Where its tax bends: every line here moves with ``s = a + b`` only, since no state here
-taxes short- and long-term gains apart, so all bends are ``a + b = k`` lines. The steps
+Where its tax bends: every income-tax line here moves with ``s = a + b`` only, since no
+state here taxes short- and long-term gains apart in its income tax, so those bends are
+``a + b = k`` lines; the excise moves with ``b`` alone, so its bends are ``b = k`` lines. The steps
 of an AGI phase-out (a cliff is one step) are not bends but jumps; the system gives
 two branches that take turns (``system.NOT_APPLICABLE``), so the optimizer stays exact.
 """
@@ -63,11 +69,17 @@ class StateExact:
     credits: Decimal  # 540 line 32: exemption credits after the AGI limitation
     tax_after_credits: Decimal  # 540 line 33, not below zero
     surtax: Decimal  # 540 line 62
+    excise: Decimal  # the capital gains excise (WA)
     carryforward_out: Decimal  # the state's own carryover to next year
 
     @property
     def total(self) -> Decimal:
-        return self.tax_after_credits + self.surtax
+        return self.tax_after_credits + self.surtax + self.excise
+
+    def total_in_cents(self) -> Decimal:
+        """The state's tax in cents, each return's total rounded as its form rounds it
+        (the federal total's way: each part to the cent, then added)."""
+        return cents(self.tax_after_credits) + cents(self.surtax) + cents(self.excise)
 
 
 @dataclass(frozen=True)
@@ -88,6 +100,9 @@ class StateTaxResult:
     credits: Decimal
     surtax: Decimal
     surtax_name: str  # the surtax's name in the rules ("" when the state has none)
+    excise: Decimal
+    excise_name: str  # the excise's name in the rules ("" when the state has none)
+    has_income_tax: bool
     total_tax: Decimal
     carryforward_out: Decimal
     marginal_ordinary_rate: Decimal
@@ -107,8 +122,12 @@ class StateTax:
     @property
     def carries_forward(self) -> bool:
         """Whether a loss carried forward will lower this state's tax too (its own
-        carryover, or the federal one through federal AGI)."""
-        return self.rules.capital_loss.carryforward
+        carryover, or the federal one through federal AGI; an excise on long-term gains
+        takes the federal long-term carryover in, WAC 458-20-301)."""
+        loss = self.rules.capital_loss
+        if loss is not None:
+            return loss.carryforward
+        return self.rules.capital_gains_excise is not None
 
     # --- what is owed -------------------------------------------------------------------
 
@@ -120,6 +139,9 @@ class StateTax:
         ``allowances``: the exemption, each credit and their count, held as given."""
         rules, status = self.rules, x.filing_status
         federal_agi = x.ordinary_income + x.qualified_dividends + self._federal_capital(x)
+        excise = self._excise(x)
+        if rules.income_tax is None:  # no_income_tax: lines 2 to 6 are zero
+            return StateExact(federal_agi, *(ZERO,) * 9, excise, ZERO)
         net, limit = self._net(x)
         capital = max(net, -limit)
         income = self._income_before_capital(x) + capital
@@ -148,6 +170,7 @@ class StateTax:
             credits,
             after_credits,
             surtax,
+            excise,
             carried,
         )
 
@@ -179,7 +202,15 @@ class StateTax:
 
     def floored(self, inputs: TaxInputs) -> bool:
         """More loss this year changes nothing here: the capital result is at its floor
-        (the loss limit; zero for a state whose net loss counts as zero)."""
+        (the loss limit; zero for a state whose net loss counts as zero), or there is no
+        income tax; and an excise's gains are within its deduction."""
+        excise = self.rules.capital_gains_excise
+        if excise is not None and net_results(inputs)[1] > excise.deduction.of(
+            inputs.filing_status
+        ):
+            return False
+        if self.rules.income_tax is None:
+            return True
         net, limit = self._net(inputs)
         return net <= -limit
 
@@ -195,6 +226,21 @@ class StateTax:
         up, the surtax threshold) is crossed on one ``s`` line, for each set of
         allowances a phase-out step leaves; the steps themselves are where federal AGI,
         ``max(s, −federal limit)`` plus a constant, reaches them."""
+        excise = self._excise_bends(inputs.filing_status)
+        if self.rules.income_tax is None:
+            return excise
+        return self._income_tax_bends(inputs) | excise
+
+    def _excise_bends(self, status: FilingStatus) -> Bends:
+        """The excise bends where the long-term result ``b`` passes the deduction plus
+        each threshold (zero below the deduction, then each rate)."""
+        excise = self.rules.capital_gains_excise
+        if excise is None:
+            return Bends()
+        deduction = excise.deduction.of(status)
+        return Bends(long=frozenset(deduction + start for start in excise.thresholds))
+
+    def _income_tax_bends(self, inputs: TaxInputs) -> Bends:
         status = inputs.filing_status
         offset = self._offset(inputs)  # g = s + offset
         _, limit = self._net(inputs)
@@ -234,6 +280,17 @@ class StateTax:
 
     # --- the return's parts -------------------------------------------------------------
 
+    def _excise(self, x: TaxInputs) -> Decimal:
+        """The capital gains excise: the net long-term result (Schedule D line 15, its
+        carryover in) less the deduction, never below zero, by the excise's schedule."""
+        excise = self.rules.capital_gains_excise
+        if excise is None:
+            return ZERO
+        _, b = net_results(x)
+        gains = {"net_long_term": b}[excise.gains]  # the model's kinds of gain
+        taxable = max(ZERO, gains - excise.deduction.of(x.filing_status))
+        return schedule_tax(taxable, excise.rates, excise.thresholds)
+
     def _federal_capital(self, x: TaxInputs) -> Decimal:
         """Form 1040 line 7: the net capital gain, or minus the loss allowed."""
         a, b = net_results(x)
@@ -243,7 +300,7 @@ class StateTax:
         """The state's net capital result less ``a + b``: the carryovers it does not
         take (a state with no carryforward ignores the federal ones)."""
         loss = self.rules.capital_loss
-        if loss.netting == "federal" or loss.carryforward:
+        if loss is None or loss.netting == "federal" or loss.carryforward:
             return ZERO
         return x.st_carryforward + x.lt_carryforward
 
@@ -251,6 +308,7 @@ class StateTax:
         """The state's net capital result before its limit, and the limit."""
         a, b = net_results(x)
         loss = self.rules.capital_loss
+        assert loss is not None  # asked only of a state with an income tax
         if loss.netting == "federal":
             return a + b, self.federal.capital_loss.limit.of(x.filing_status)
         assert loss.limit is not None  # the model requires it with one_class
@@ -258,7 +316,8 @@ class StateTax:
 
     def _income_before_capital(self, x: TaxInputs) -> Decimal:
         """The state's income without its capital result."""
-        if self.rules.base.start == "classes":  # each class at least zero (PA-40 line 9)
+        base = self.rules.base
+        if base is not None and base.start == "classes":  # each class at least zero (PA-40 line 9)
             return max(ZERO, x.ordinary_income) + x.qualified_dividends
         return x.ordinary_income + x.qualified_dividends
 
@@ -299,10 +358,11 @@ class StateTax:
 
     def _rate_tax(self, status: FilingStatus, taxable: Decimal) -> Decimal:
         income_tax = self.rules.income_tax
+        assert income_tax is not None  # asked only of a state with an income tax
         if income_tax.flat_rate is not None:
             return income_tax.flat_rate * taxable
-        assert income_tax.rates is not None and income_tax.thresholds is not None
-        return schedule_tax(taxable, income_tax.rates, income_tax.thresholds.of(status))
+        assert income_tax.thresholds is not None  # the model's rule for brackets
+        return schedule_tax(taxable, income_tax.rates_for(status), income_tax.thresholds.of(status))
 
     def _levels(self, status: FilingStatus, credits: Decimal) -> set[Decimal]:
         """Taxable income at which a line turns: zero, each bracket, the credit used up,
@@ -310,14 +370,15 @@ class StateTax:
         rules = self.rules
         levels = {ZERO}
         income_tax = rules.income_tax
+        assert income_tax is not None  # asked only of a state with an income tax
         if income_tax.flat_rate is not None:
             if credits > 0 and income_tax.flat_rate > 0:
                 levels.add(credits / income_tax.flat_rate)
         else:
-            assert income_tax.rates is not None and income_tax.thresholds is not None
+            assert income_tax.thresholds is not None  # the model's rule for brackets
             thresholds = income_tax.thresholds.of(status)
             levels |= set(thresholds)
-            used_up = schedule_income(credits, income_tax.rates, thresholds)
+            used_up = schedule_income(credits, income_tax.rates_for(status), thresholds)
             if used_up is not None:
                 levels.add(used_up)
         if rules.surtax is not None:
@@ -326,7 +387,7 @@ class StateTax:
 
     def _keeps_carryover(self) -> bool:
         loss = self.rules.capital_loss
-        return loss.netting == "one_class" and loss.carryforward
+        return loss is not None and loss.netting == "one_class" and loss.carryforward
 
     def _carryover(
         self, net: Decimal, capital: Decimal, income: Decimal, deduction: Decimal
@@ -407,7 +468,10 @@ def compute_state_tax(
         credits=cents(min(e.credits, e.tax)),
         surtax=cents(e.surtax),
         surtax_name=rules.surtax.name if rules.surtax is not None else "",
-        total_tax=cents(e.tax_after_credits) + cents(e.surtax),
+        excise=cents(e.excise),
+        excise_name=excise.name if (excise := rules.capital_gains_excise) is not None else "",
+        has_income_tax=rules.income_tax is not None,
+        total_tax=e.total_in_cents(),
         carryforward_out=cents(e.carryforward_out),
         marginal_ordinary_rate=marginal("ordinary_income"),
         marginal_short_term_rate=marginal("st_gain"),

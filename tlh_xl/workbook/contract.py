@@ -248,7 +248,8 @@ PROFILE_FIELDS = (
         "State of residence",
         "state",
         "text",
-        "Two letters, e.g. CA, PA or IL, to add that state's income tax; blank: federal only.",
+        "Two letters from the list, e.g. CA, NJ or TX, to add that state's tax; "
+        "blank: federal only.",
     ),
     # For lots built from the Transactions table (when Lots is empty); after State, so
     # Profile!A4:B21 keeps the fields above (the whole Profile is A4:B23 now).

@@ -539,14 +539,14 @@ def _summary_subtitle(values: dict[str, Any]) -> str:
     federal = "Federal regular income tax plus net investment income tax"
     if "state_used" not in values:  # the template: no plan yet
         return (
-            f"{federal} for the tax year, plus state income tax when Profile State is filled "
+            f"{federal} for the tax year, plus state tax when Profile State is filled "
             "in (its part on the 'of which state' lines)."
         )
     used = values["state_used"]
     if not used or used == "none":
         return f"{federal} for the tax year (Profile State is blank: no state tax)."
     state = str(used).split()[0].removeprefix("us-").upper()
-    return f"{federal}, plus {state} state income tax ({used}), for the tax year."
+    return f"{federal}, plus {state} state tax ({used}), for the tax year."
 
 
 def _taxes_named(values: dict[str, Any]) -> str:
