@@ -152,7 +152,9 @@ def test_the_optimizer_is_exact_with_a_combined_tax(case) -> None:
 
 # --- With a state: federal plus the state's tax, against exhaustive search ---------------
 
-STATE_RULES = {(j, y): load_rules(y, j) for j in ("us-ca", "us-pa", "us-il") for y in (2025, 2026)}
+# One state for each mechanism (tests/test_tax_bends.py says which).
+STATES = ("us-ca", "us-pa", "us-il", "us-nj", "us-wa", "us-tx")
+STATE_RULES = {(j, y): load_rules(y, j) for j in STATES for y in (2025, 2026)}
 
 
 @st.composite
@@ -160,13 +162,18 @@ def state_portfolios(draw):
     """A portfolio as ``portfolios`` draws it, a state and a year it has rules for;
     half the time the income sits near the states' steps (CA's exemption credit
     phase-out from 252,203 single and 504,411 joint, IL's cliff at 250,000 and 500,000)
-    so that the losses move federal AGI across them."""
+    so that the losses move federal AGI across them; for WA, the long-term gain sits near
+    the excise's deduction (278,000; 139,000 MFS) or its 9.9% tier."""
     year, base, cv, lots = draw(portfolios())
     year = draw(st.sampled_from([2025, 2026]))
-    state = draw(st.sampled_from(["us-ca", "us-pa", "us-il"]))
+    state = draw(st.sampled_from(STATES))
     if draw(st.booleans()):
-        near = draw(st.sampled_from([Decimal(245_000), Decimal(262_000), Decimal(498_000)]))
-        base = replace(base, ordinary_income=near + draw(cents(0, 8000)))
+        if state == "us-wa":
+            near = draw(st.sampled_from([Decimal(135_000), Decimal(275_000), Decimal(1_275_000)]))
+            base = replace(base, lt_gain=near + draw(cents(0, 8000)))
+        else:
+            near = draw(st.sampled_from([Decimal(245_000), Decimal(262_000), Decimal(498_000)]))
+            base = replace(base, ordinary_income=near + draw(cents(0, 8000)))
     return year, state, base, cv, lots[:3]
 
 
@@ -229,9 +236,38 @@ def _matches_with_a_state(case) -> None:
         [Candidate(0, "long", Decimal("2000.01"), Decimal(300), True)],
     )
 )
+# NJ's zero floor: 12,000 of short-term gain, and losses of 9,000 and 6,000. Past the
+# gain a loss saves no NJ tax (a net loss counts as zero, nothing carries), only federal.
+@example(
+    (
+        2025,
+        "us-nj",
+        TaxInputs("married_joint", Decimal(140_000), st_gain=Decimal(12_000)),
+        Decimal("0.15"),
+        [
+            Candidate(0, "short", Decimal(9_000), Decimal(40), True),
+            Candidate(1, "long", Decimal(6_000), Decimal(25), True),
+        ],
+    )
+)
+# WA's deduction: 283,000 of long-term gain, 5,000 over 278,000. A long-term loss saves
+# 7% on the first 5,000 of it as well as federal tax; a short-term loss saves no excise.
+@example(
+    (
+        2025,
+        "us-wa",
+        TaxInputs("single", Decimal(200_000), lt_gain=Decimal(283_000)),
+        Decimal("0.2"),
+        [
+            Candidate(0, "long", Decimal(8_000), Decimal(30), True),
+            Candidate(1, "short", Decimal(4_000), Decimal(10), True),
+        ],
+    )
+)
 def test_the_optimizer_is_exact_with_a_state(case) -> None:
-    """Federal plus CA, PA or IL: the plan is the best against exhaustive search of the
-    same combined tax (the oracle finds the states' bends and steps numerically)."""
+    """Federal plus a shipped state (CA, PA, IL, NJ, WA, TX): the plan is the best
+    against exhaustive search of the same combined tax (the oracle finds the states'
+    bends and steps numerically)."""
     _matches_with_a_state(case)
 
 

@@ -44,9 +44,14 @@ def _plain(value: Any) -> Any:  # YAML dates → ISO text, as a JSON validator s
     return value
 
 
+# The states with an income tax or an excise, and those that tax no income at all.
+TAXING = ("us-ca", "us-il", "us-nj", "us-pa", "us-wa")
+NO_INCOME_TAX = ("us-ak", "us-fl", "us-nh", "us-nv", "us-sd", "us-tn", "us-tx", "us-wy")
+
+
 def test_the_shipped_states_and_years() -> None:
     assert {(p.parent.name, p.stem) for p in STATE_FILES} == {
-        (s, y) for s in ("us-ca", "us-pa", "us-il") for y in ("2025", "2026")
+        (s, y) for s in TAXING + NO_INCOME_TAX for y in ("2025", "2026")
     }
     for path in STATE_FILES:
         rules = parse_rules_file(path)
@@ -122,10 +127,15 @@ def test_mechanics_that_do_not_fit_together_are_refused(tmp_path: Path) -> None:
     no_limit = text[: text.index("  limit:")] + text[text.index("  carryforward: true") :]
     both = text.replace("  rates: [", "  flat_rate: 0.05\n  rates: [")
     per_status = text.replace("  same_for_all_statuses: true", "  same_for_all_statuses: false")
+    no_tax = text.replace("\nbase:", "\nno_income_tax:\n  reference: [{title: none}]\nbase:")
+    base_at = text.index("\nbase:")
+    no_base = text[:base_at] + text[text.index("\ncapital_loss:") :]
     for changed, message in (
         (no_limit, r"2025.yaml:\d+ capital_loss: limit: missing \(netting one_class"),
-        (both, r"2025.yaml:\d+ income_tax: give either flat_rate, or rates"),
+        (both, r"2025.yaml:\d+ income_tax: give one of flat_rate, rates or rates_by_status"),
         (per_status, r"2025.yaml:\d+ surtax: give threshold_by_status"),
+        (no_tax, r"2025.yaml:\d+ base: a state with no_income_tax has no income tax sections"),
+        (no_base, r"2025.yaml:\d+ base: missing \(give income_tax with base and capital_loss"),
     ):
         path.write_text(changed, encoding="utf-8")
         with pytest.raises(RulesError, match=message):
@@ -180,8 +190,8 @@ def test_a_state_is_found_beside_a_rules_dirs_federal_rules(tmp_path: Path) -> N
     beside, shipped = load_state_rules("ca", 2025, beside=federal), load_state_rules("CA", 2025)
     assert beside.surtax is not None and beside.surtax.threshold == 2_000_000
     assert shipped.surtax is not None and shipped.surtax.threshold == 1_000_000
-    with pytest.raises(RulesError, match=r"no rules for 'NV' for tax year 2025 \(states with"):
-        load_state_rules("NV", 2025)
+    with pytest.raises(RulesError, match=r"no rules for 'OH' for tax year 2025 \(states with"):
+        load_state_rules("OH", 2025)
 
 
 def test_the_cache_rebuilds_state_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -298,7 +308,7 @@ def test_every_value_in_a_state_file_is_read(
         return value
 
     federal = load_rules(2025)
-    for code in ("CA", "PA", "IL"):
+    for code in (*(s.removeprefix("us-").upper() for s in TAXING), "TX"):
         rules = load_rules(2025, f"us-{code.lower()}")
         prefix.clear()
         keep.clear()
@@ -309,13 +319,14 @@ def test_every_value_in_a_state_file_is_read(
                 patch.setattr(cls, "__getattribute__", hook)
             for status in FILING_STATUSES:
                 for income in (20_000, 251_000, 260_000, 505_000, 1_300_000):
-                    for st_gain in (-9_000, 0, 4_000):
+                    for st_gain, lt_gain in ((-9_000, 0), (0, 300_000), (4_000, 1_500_000)):
                         compute_state_tax(
                             rules,
                             federal,
                             filing_status=status,
                             ordinary_income=income,
                             st_gain=st_gain,
+                            lt_gain=lt_gain,
                             st_carryforward=1_000,
                         )
             profile = {

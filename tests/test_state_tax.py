@@ -8,6 +8,7 @@ combined saving, and the profile's State to a clear message when it has no rules
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -21,11 +22,12 @@ from tlh_xl.harvest import Profile, plan_harvest
 from tlh_xl.harvest.inputs import resolve_profile
 from tlh_xl.harvest.plan import build_plan
 from tlh_xl.samples import JANE_LOTS, JANE_PRICES, JANE_PROFILE
-from tlh_xl.tax import CombinedTax, FederalTax, StateTax, TaxInputs, compute_state_tax
+from tlh_xl.tax import Bends, CombinedTax, FederalTax, StateTax, TaxInputs, compute_state_tax
 
 CASES_FILE = Path(__file__).parent / "cases" / "us_state_tax.yaml"
 CASES: list[dict[str, Any]] = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))
-STATES = ("CA", "PA", "IL")
+STATES = ("CA", "PA", "IL", "NJ", "WA")  # the states that tax gains
+NO_INCOME_TAX = ("AK", "FL", "NH", "NV", "SD", "TN", "TX", "WY")
 
 
 def _money(value: object) -> Decimal:
@@ -147,14 +149,14 @@ def test_a_state_without_rules_names_the_cell() -> None:
     with pytest.raises(RulesError) as info:
         plan_harvest(
             R2025,
-            _profile(state="TX"),
+            _profile(state="OH"),
             JANE_LOTS,
             JANE_PRICES,
             profile_place=lambda f: "Profile!B21 State" if f == "state" else f,
         )
     message = str(info.value)
-    assert message.startswith("Profile!B21 State: no rules for 'TX' for tax year 2025")
-    assert "CA, IL, PA" in message and "leave State blank" in message
+    assert message.startswith("Profile!B21 State: no rules for 'OH' for tax year 2025")
+    assert "CA, " in message and ", WA" in message and "leave State blank" in message
     with pytest.raises(InputError, match="two-letter state code"):
         resolve_profile(_profile(state="Calif."))
 
@@ -254,3 +256,138 @@ def test_combined_tax_carries_the_federal_carryforward() -> None:
     both = CombinedTax(federal, ca).owed(x)
     assert both.carryforward == federal.owed(x).carryforward == 17_000
     assert ca.owed(x).carryforward == 17_000
+
+
+# --- New Jersey, Washington and the states with no income tax -----------------------------
+
+
+def test_jane_in_new_jersey_saves_at_the_top_two_rates() -> None:
+    """Jane in New Jersey: her $10,000 of short-term gain leaves category (c), whose net
+    loss past it counts as zero. Taxable income (single: Table A, $1,000 exemption)
+    1,000,000 + 10,000 − 1,000 = 1,009,000 falls to 999,000, across the 10.75% bracket
+    from 1,000,000: 10.75% × 9,000 + 8.97% × 1,000 = 967.50 + 89.70 = 1,057.20. The
+    federal part is the federal-only plan's 5,190."""
+    plan = plan_harvest(R2025, _profile(state="NJ"), JANE_LOTS, JANE_PRICES)
+    s = plan.summary
+    assert s.state_tax_saved == Decimal("1057.20")
+    assert s.tax_saved - s.state_tax_saved == Decimal("5190.00")
+    # 32,926.25 is Table A's constant over 1,000,000: 10.75% × 1,009,000 − 32,926.25.
+    assert s.state_tax_without_harvest == Decimal("108467.50") - Decimal("32926.25")
+    assert "$1,057.20 of it NJ tax" in plan.sale_records[0].note
+
+
+def _one_lot(term_days: int, basis: int) -> list[dict[str, Any]]:
+    acquired = dt.date(2025, 12, 1) - dt.timedelta(days=term_days)
+    return [
+        {
+            "lot_id": "L1",
+            "asset": "ETH",
+            "asset_class": "Crypto",
+            "wallet": "W",
+            "acquired": acquired.isoformat(),
+            "quantity": 10,
+            "cost_basis": basis,
+            "tx_id": "t1",
+        }
+    ]
+
+
+def test_a_washington_long_term_loss_saves_excise() -> None:
+    """Single, 2025, $200,000 of wages and $300,000 of long-term gain realized; an ETH
+    lot held two years, $30,000 under its basis. Washington: 7% of 300,000 − 278,000 =
+    1,540 of excise, and none once the loss brings the net long-term gain to 270,000.
+    Federally the loss saves 15% + 3.8% NIIT = 18.8% of 30,000 = 5,640 (taxable income
+    484,250 stays under the 20% rate's 533,400; MAGI is far over 200,000)."""
+    profile = Profile(
+        tax_year=2025,
+        filing_status="single",
+        ordinary_income=200_000,
+        realized_long_term=300_000,
+        as_of_date=dt.date(2025, 12, 1),
+        carryforward_value=0,
+        fee_rate=0,
+        state="WA",
+    )
+    plan = plan_harvest(R2025, profile, _one_lot(730, 50_000), {"ETH": 2_000})
+    s = plan.summary
+    assert (s.state_tax_without_harvest, s.state_tax_with_harvest) == (Decimal("1540.00"), 0)
+    assert s.tax_saved == Decimal("5640.00") + Decimal("1540.00")
+    assert plan.messages[0] == (
+        "WA levies no income tax; its capital gains excise tax on long-term gains over "
+        "its deduction is counted"
+    )
+
+
+def test_a_washington_short_term_loss_saves_no_excise() -> None:
+    """The same profile with the lot held six months: a short-term loss nets against
+    the long-term gain federally (Schedule D line 16), but Washington's base is the
+    net long-term gain alone (RCW 82.87.020), so the excise stays at 1,540."""
+    profile = Profile(
+        tax_year=2025,
+        filing_status="single",
+        ordinary_income=200_000,
+        realized_long_term=300_000,
+        as_of_date=dt.date(2025, 12, 1),
+        carryforward_value=0,
+        fee_rate=0,
+        state="WA",
+    )
+    plan = plan_harvest(R2025, profile, _one_lot(180, 50_000), {"ETH": 2_000})
+    s = plan.summary
+    assert len(plan.sale_table) == 1
+    assert s.state_tax_without_harvest == s.state_tax_with_harvest == Decimal("1540.00")
+    assert s.state_tax_saved == 0
+
+
+@pytest.mark.parametrize("code", NO_INCOME_TAX)
+def test_a_state_with_no_income_tax_adds_nothing(code: str) -> None:
+    """Choosing a state with no income tax is explicit and gives zero: every filing
+    status, both years, any income and gains; no bends, nothing carried."""
+    for year in (2025, 2026):
+        rules = load_rules(year, f"us-{code.lower()}")
+        assert rules.no_income_tax is not None and not rules.taxes_gains
+        system = StateTax(rules, load_rules(year))
+        assert not system.carries_forward
+        for status in FILING_STATUSES:
+            r = compute_state_tax(
+                rules,
+                load_rules(year),
+                filing_status=status,
+                ordinary_income=2_000_000,
+                st_gain=50_000,
+                lt_gain=-80_000,
+                st_carryforward=5_000,
+            )
+            assert (r.total_tax, r.carryforward_out, r.marginal_long_term_rate) == (0, 0, 0)
+            x = TaxInputs(status, Decimal(90_000), lt_gain=Decimal(400_000))
+            assert system.bends(x) == Bends() and system.owed(x).tax == 0
+
+
+def test_texas_gives_the_federal_plan_and_harvests_gains() -> None:
+    """Jane in Texas: the federal plan, with a note saying the state adds nothing; gain
+    harvesting is not skipped (a gain taxed at 0% federally is free in Texas)."""
+    federal = plan_harvest(R2025, _profile(harvest_gains=True), JANE_LOTS, JANE_PRICES)
+    texas = plan_harvest(R2025, _profile(state="TX", harvest_gains=True), JANE_LOTS, JANE_PRICES)
+    assert texas.summary.tax_saved == federal.summary.tax_saved
+    assert texas.summary.state_tax_without_harvest == 0
+    assert texas.summary.state_used.startswith("us-tx 2025 (")
+    assert "TX levies no income tax: the plan's tax is federal tax only" in texas.messages
+    assert not any("gain harvesting skipped" in m for m in texas.messages)
+    assert [r.note for r in texas.sale_records] == [r.note for r in federal.sale_records]
+
+
+def test_tax_command_for_washington_and_texas(capsys: pytest.CaptureFixture[str]) -> None:
+    """RCW 82.87: single, $1,500,000 of long-term gain: 7% × 1,000,000 + 9.9% ×
+    (1,500,000 − 278,000 − 1,000,000 = 222,000) = 70,000 + 21,978 = 91,978."""
+    from tlh_xl.cli import main
+
+    args = ["tax", "--year", "2025", "--status", "single", "--income", "100000"]
+    assert main([*args, "--lt", "1500000", "--state", "WA"]) == 0
+    out = capsys.readouterr().out
+    assert "WA income tax" in out and "none (the state taxes no income)" in out
+    assert "WA capital gains excise tax" in out and "$91,978.00" in out
+    assert main([*args, "--lt", "1500000", "--state", "WA", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["state_tax"] == "91978.00"
+    assert main([*args, "--state", "TX", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["state_tax"] == "0.00" and data["total_tax"] == data["federal_tax"]

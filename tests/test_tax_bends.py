@@ -242,7 +242,10 @@ def test_the_checker_finds_a_dropped_loss_limit() -> None:
 # piece between cuts, a branch applies nowhere inside it, or it applies at both ends and
 # every probe and lies on its chord; the carryforward always lies on its chord.
 
-STATES = ("us-ca", "us-pa", "us-il")
+# Every mechanism: CA (brackets, credit phase-out, surtax, own carryover), PA (classes,
+# a zero floor), IL (federal netting, a cliff), NJ (rates by status, a zero floor, an
+# exemption), WA (an excise on long-term gains only: b = k bends), TX (no tax at all).
+STATES = ("us-ca", "us-pa", "us-il", "us-nj", "us-wa", "us-tx")
 STATE_YEARS = (2025, 2026)
 STATE_RULES = {(s, y): load_rules(y, s) for s in STATES for y in STATE_YEARS}
 STATE_TAX = {key: StateTax(rules, RULES[key[1]]) for key, rules in STATE_RULES.items()}
@@ -317,16 +320,24 @@ def state_kinks(
 # 252,203 single and 504,411 joint federal AGI, $2,500 steps) and IL's cliff (250,000;
 # 500,000 joint), with enough spread to cross several steps.
 near_steps = st.sampled_from([Decimal(240_000), Decimal(255_000), Decimal(495_000)])
+# Long-term results near WA's excise levels: its deduction (278,000; 139,000 MFS) and
+# the 9.9% tier 1,000,000 above it.
+near_excise = st.sampled_from([Decimal(130_000), Decimal(270_000), Decimal(1_270_000)])
 
 
 @st.composite
 def state_profiles(draw):
-    """A state, a year and a profile; half of them placed near the states' steps."""
+    """A state, a year and a profile; half of them placed near the states' steps, or,
+    for an excise, the long-term gain near its levels."""
     key = draw(st.sampled_from(sorted(STATE_TAX)))
     _, x = draw(profiles())
     if draw(st.booleans()):
-        income = draw(near_steps) + draw(cents(0, 70_000))
-        x = replace(x, ordinary_income=income, qualified_dividends=ZERO)
+        if STATE_RULES[key].capital_gains_excise is not None:
+            gain = draw(near_excise) + draw(cents(0, 20_000))
+            x = replace(x, lt_gain=gain)
+        else:
+            income = draw(near_steps) + draw(cents(0, 70_000))
+            x = replace(x, ordinary_income=income, qualified_dividends=ZERO)
     return key, x
 
 
@@ -415,3 +426,35 @@ def test_the_checker_finds_a_dropped_pa_floor() -> None:
     dropped = replace(full, total=full.total - {Decimal(-5_000)})
     found = state_kinks(pa, x, (1, 0), Decimal(20_000), bends=dropped)
     assert found and {k.what for k in found} == {"branch 0"}
+
+
+def test_the_checker_finds_a_dropped_excise_bend() -> None:
+    """WA, single, 2025: 300,000 of long-term gain, along b from 260,000 to 340,000. The
+    excise is 7% of b − 278,000 once b passes the deduction, so b = 278,000 is listed (a
+    ``long`` line, not a total one: a short-term result never moves it). Without it the
+    piece from 260,000 to 340,000 bends inside: at its middle, b = 300,000, the excise is
+    7% × 22,000 = 1,540, against the chord's half of 7% × 62,000 = 2,170: 630 below."""
+    wa = STATE_TAX[("us-wa", 2025)]
+    x = TaxInputs("single", Decimal(90_000), lt_gain=Decimal(300_000))
+    full = wa.bends(x)
+    assert full.long == {Decimal(278_000), Decimal(1_278_000)} and not full.total
+    assert state_kinks(wa, x, (0, 1), Decimal(40_000)) == []
+    assert state_kinks(wa, x, (1, 0), Decimal(40_000)) == []  # short-term: no excise bend
+    dropped = replace(full, long=full.long - {Decimal(278_000)})
+    found = state_kinks(wa, x, (0, 1), Decimal(40_000), bends=dropped)
+    assert {k.off for k in found if k.b == 300_000} == {Decimal(-630)}
+
+
+def test_the_checker_finds_a_dropped_nj_bracket() -> None:
+    """NJ, married filing jointly, 2025: 60,000 of wages and 5,000 of short-term gain.
+    Taxable income is 60,000 + max(0, a) − 2,000 (the exemptions), so Table B's 2.45%
+    bracket from 50,000 and 3.5% from 70,000 are crossed at a = 12,000 (the single table
+    has no bracket there: its 3.5% starts at 35,000). Without that line the piece from
+    0 to 20,000 bends inside."""
+    nj = STATE_TAX[("us-nj", 2025)]
+    x = TaxInputs("married_joint", Decimal(60_000), st_gain=Decimal(5_000))
+    full = nj.bends(x)
+    assert Decimal(12_000) in full.total and Decimal(0) in full.total
+    assert state_kinks(nj, x, (1, 0), Decimal(15_000)) == []
+    dropped = replace(full, total=full.total - {Decimal(12_000)})
+    assert state_kinks(nj, x, (1, 0), Decimal(15_000), bends=dropped)
