@@ -64,6 +64,7 @@ __all__ = [
     "StateBase",
     "StateCapitalGainsExcise",
     "StateCapitalLoss",
+    "StateDeductionReduction",
     "StateExemption",
     "StateExemptionCredit",
     "StateIncomeTax",
@@ -248,15 +249,41 @@ class StateCapitalGainsExcise(_Strict):
         return self
 
 
+class StateDeductionReduction(_Strict):
+    """The standard deduction shrinks as federal AGI rises: by ``rate`` of federal AGI
+    over ``agi_over``, but by no more than ``most`` (a share) of the deduction (Minn.
+    Stat. 290.0123, subd. 5: the lesser of 3% of the excess and 80% of the deduction)."""
+
+    agi_over: ByStatus
+    rate: Rate
+    most: Rate
+
+    @model_validator(mode="after")
+    def _shrinks(self) -> StateDeductionReduction:
+        if self.rate <= 0:
+            raise ValueError("rate: must be more than 0 (the share of AGI over agi_over)")
+        return self
+
+
 class StateStandardDeduction(_Strict):
     """The state's standard deduction (the engine always takes it: a federal itemized
-    deduction is not the state's)."""
+    deduction is not the state's), with any ``reduction`` as federal AGI rises."""
 
     INDEXED: ClassVar[str] = "amount"
 
     reference: References
     amount: ByStatus
+    reduction: StateDeductionReduction | None = None
     indexing: Indexing | None = None
+
+    def at(self, status: FilingStatus, federal_agi: Decimal) -> Decimal:
+        """The deduction for a filing status at a federal AGI."""
+        amount = self.amount.of(status)
+        cut = self.reduction
+        if cut is None:
+            return amount
+        over = max(Decimal(0), federal_agi - cut.agi_over.of(status))
+        return amount - min(cut.rate * over, cut.most * amount)
 
 
 class StateExemption(_Strict):
@@ -313,6 +340,9 @@ class StateExemptionCredit(_Strict):
 class StateSurtax(_Strict):
     """A further ``rate`` on the part of ``base`` over a threshold (CA's 1% over $1M).
 
+    ``base``: ``taxable_income``, the state's; or ``net_investment_income``, as IRC
+    1411(c) defines it for the federal NIIT (Form 8960 line 8: qualified dividends and the
+    capital result of Form 1040 line 7, never below zero; Minn. Stat. 290.033).
     ``same_for_all_statuses``: one ``threshold`` for every filing status, not doubled
     for a joint return (RTC §17043); otherwise ``threshold_by_status``.
     """
@@ -320,7 +350,7 @@ class StateSurtax(_Strict):
     reference: References
     name: str = Field(min_length=1)
     rate: Rate
-    base: Literal["taxable_income"]
+    base: Literal["taxable_income", "net_investment_income"]
     same_for_all_statuses: bool
     threshold: Amount | None = None
     threshold_by_status: ByStatus | None = None

@@ -38,8 +38,11 @@ two branches that take turns (``system.NOT_APPLICABLE``), so the optimizer stays
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from functools import partial
+from itertools import pairwise
 
 from ..filing_status import FilingStatus
 from ..money import ZERO, Number, cents
@@ -145,7 +148,7 @@ class StateTax:
         net, limit = self._net(x)
         capital = max(net, -limit)
         income = self._income_before_capital(x) + capital
-        deduction = self._deduction(status)
+        deduction = self._deduction(status, federal_agi)
         if allowances is None:
             allowances = self._allowances(status, federal_agi, past)
         exemption, credits_each, count = allowances
@@ -155,7 +158,10 @@ class StateTax:
         after_credits = max(ZERO, tax - credits)
         surtax = ZERO
         if rules.surtax is not None:
-            levied_on = {"taxable_income": taxable}[rules.surtax.base]  # the model's bases
+            if rules.surtax.base == "taxable_income":
+                levied_on = taxable
+            else:  # net_investment_income: Form 8960 line 8, as the federal NIIT's
+                levied_on = max(ZERO, x.qualified_dividends + self._federal_capital(x))
             over = levied_on - rules.surtax.threshold_for(status)
             surtax = rules.surtax.rate * max(ZERO, over)
         carried = self._carryover(net, capital, income, deduction)
@@ -246,14 +252,33 @@ class StateTax:
         _, limit = self._net(inputs)
         federal_limit = self.federal.capital_loss.limit.of(status)
         before = self._income_before_capital(inputs)
-        deduction = self._deduction(status)
         agi_base = inputs.ordinary_income + inputs.qualified_dividends  # federal AGI at s = 0
         steps = self._steps(status)
 
         def agi_at(s: Decimal) -> Decimal:
             return agi_base + max(s, -federal_limit)
 
-        total = {-limit - offset}  # the capital result reaches its floor
+        def taxable_at(s: Decimal, exemption: Decimal) -> Decimal:
+            """Taxable income before its floor at zero, at ``s``."""
+            capital = max(s + offset, -limit)
+            return before + capital - self._deduction(status, agi_at(s)) - exemption
+
+        # Where taxable income is linear in s between them: the capital result's floor,
+        # the federal one (federal AGI stops falling), and where a shrinking deduction
+        # starts and stops shrinking (federal AGI reaches each).
+        kinks = {-limit - offset, -federal_limit}
+        standard = self.rules.standard_deduction
+        if standard is not None and standard.reduction is not None:
+            cut = standard.reduction
+            start = cut.agi_over.of(status)
+            end = start + cut.most * standard.amount.of(status) / cut.rate
+            kinks |= {agi - agi_base for agi in (start, end) if agi - agi_base >= -federal_limit}
+        total = set(kinks)
+        if self.rules.surtax is not None and self.rules.surtax.base == "net_investment_income":
+            # qualified dividends + max(s, -federal limit) reach the threshold
+            at = self.rules.surtax.threshold_for(status) - inputs.qualified_dividends
+            if at >= -federal_limit:
+                total.add(at)
         # The steps: federal AGI reaches each (never, if it is always above it).
         total |= {step - agi_base for step in steps if step - agi_base >= -federal_limit}
         # Each set of allowances holds from one step to the next; its own levels count
@@ -263,18 +288,17 @@ class StateTax:
             low, high = bounds[passed], bounds[passed + 1]
             at = steps[passed - 1] if passed else (steps[0] if steps else agi_base)
             exemption, each, count = self._allowances(status, at, past=passed > 0)
+            taxable = partial(taxable_at, exemption=exemption)
             for level in self._levels(status, each * count):
-                capital = level + deduction + exemption - before
-                if capital < -limit:  # below the floor: taxable income never gets there
-                    continue
-                s = capital - offset
-                agi = agi_at(s)
-                if (low is None or agi >= low) and (high is None or agi <= high):
-                    total.add(s)
+                for s in _where_linear_reaches(level, taxable, kinks):
+                    agi = agi_at(s)
+                    if (low is None or agi >= low) and (high is None or agi <= high):
+                        total.add(s)
         # The state's own carryover worksheet: the loss reaches the limit, and the
         # income it may offset (CA worksheet lines 5 and 7).
         if self._keeps_carryover():
-            room = max(ZERO, before - deduction)
+            # (a deduction that shrinks with AGI and a carryover of its own: no state has both)
+            room = max(ZERO, before - self._deduction(status, agi_base))
             total |= {-offset, -limit - offset, -room - offset}
         return Bends(total=frozenset(total))
 
@@ -321,9 +345,9 @@ class StateTax:
             return max(ZERO, x.ordinary_income) + x.qualified_dividends
         return x.ordinary_income + x.qualified_dividends
 
-    def _deduction(self, status: FilingStatus) -> Decimal:
+    def _deduction(self, status: FilingStatus, federal_agi: Decimal) -> Decimal:
         standard = self.rules.standard_deduction
-        return ZERO if standard is None else standard.amount.of(status)
+        return ZERO if standard is None else standard.at(status, federal_agi)
 
     def _allowances(self, status: FilingStatus, federal_agi: Decimal, past: bool) -> _Allowances:
         """The exemption allowance, each exemption credit and their count, at federal
@@ -381,7 +405,7 @@ class StateTax:
             used_up = schedule_income(credits, income_tax.rates_for(status), thresholds)
             if used_up is not None:
                 levels.add(used_up)
-        if rules.surtax is not None:
+        if rules.surtax is not None and rules.surtax.base == "taxable_income":
             levels.add(rules.surtax.threshold_for(status))
         return levels
 
@@ -402,6 +426,31 @@ class StateTax:
         line6 = -net  # the whole net loss (Schedule D (540) line 8)
         line7 = min(line1, line5)
         return line6 - line7  # line 8
+
+
+def _where_linear_reaches(
+    level: Decimal, f: Callable[[Decimal], Decimal], kinks: set[Decimal]
+) -> set[Decimal]:
+    """Every ``s`` at which ``f``, continuous and linear between the ``kinks`` (and
+    beyond the outer ones), equals ``level`` (a flat piece at the level: its ends, which
+    are kinks)."""
+    points = sorted(kinks)
+    found: set[Decimal] = set()
+    pieces = [(points[0] - _ONE, points[0])]
+    pieces += list(pairwise(points))
+    pieces.append((points[-1], points[-1] + _ONE))
+    for index, (left, right) in enumerate(pieces):
+        at_left, at_right = f(left), f(right)
+        slope = (at_right - at_left) / (right - left)
+        if slope == 0:
+            if at_left == level:
+                found |= {left, right} & kinks
+            continue
+        s = left + (level - at_left) / slope
+        outer_left, outer_right = index == 0, index == len(pieces) - 1
+        if (outer_left or s >= left) and (outer_right or s <= right):
+            found.add(s)
+    return found
 
 
 def _steps_of(rules: StateRules, status: FilingStatus) -> tuple[Decimal, ...]:
