@@ -153,7 +153,7 @@ def test_the_optimizer_is_exact_with_a_combined_tax(case) -> None:
 # --- With a state: federal plus the state's tax, against exhaustive search ---------------
 
 # One state for each mechanism (tests/test_tax_bends.py says which).
-STATES = ("us-ca", "us-pa", "us-il", "us-nj", "us-wa", "us-tx")
+STATES = ("us-ca", "us-pa", "us-il", "us-nj", "us-wa", "us-mn", "us-tx")
 STATE_RULES = {(j, y): load_rules(y, j) for j in STATES for y in (2025, 2026)}
 
 

@@ -45,7 +45,7 @@ def _plain(value: Any) -> Any:  # YAML dates → ISO text, as a JSON validator s
 
 
 # The states with an income tax or an excise, and those that tax no income at all.
-TAXING = ("us-ca", "us-il", "us-nj", "us-pa", "us-wa")
+TAXING = ("us-ca", "us-il", "us-mn", "us-nj", "us-pa", "us-wa")
 NO_INCOME_TAX = ("us-ak", "us-fl", "us-nh", "us-nv", "us-sd", "us-tn", "us-tx", "us-wy")
 
 

@@ -26,7 +26,7 @@ from tlh_xl.tax import Bends, CombinedTax, FederalTax, StateTax, TaxInputs, comp
 
 CASES_FILE = Path(__file__).parent / "cases" / "us_state_tax.yaml"
 CASES: list[dict[str, Any]] = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))
-STATES = ("CA", "PA", "IL", "NJ", "WA")  # the states that tax gains
+STATES = ("CA", "PA", "IL", "NJ", "WA", "MN")  # the states that tax gains
 NO_INCOME_TAX = ("AK", "FL", "NH", "NV", "SD", "TN", "TX", "WY")
 
 

@@ -245,7 +245,7 @@ def test_the_checker_finds_a_dropped_loss_limit() -> None:
 # Every mechanism: CA (brackets, credit phase-out, surtax, own carryover), PA (classes,
 # a zero floor), IL (federal netting, a cliff), NJ (rates by status, a zero floor, an
 # exemption), WA (an excise on long-term gains only: b = k bends), TX (no tax at all).
-STATES = ("us-ca", "us-pa", "us-il", "us-nj", "us-wa", "us-tx")
+STATES = ("us-ca", "us-pa", "us-il", "us-nj", "us-wa", "us-mn", "us-tx")
 STATE_YEARS = (2025, 2026)
 STATE_RULES = {(s, y): load_rules(y, s) for s in STATES for y in STATE_YEARS}
 STATE_TAX = {key: StateTax(rules, RULES[key[1]]) for key, rules in STATE_RULES.items()}
@@ -323,6 +323,12 @@ near_steps = st.sampled_from([Decimal(240_000), Decimal(255_000), Decimal(495_00
 # Long-term results near WA's excise levels: its deduction (278,000; 139,000 MFS) and
 # the 9.9% tier 1,000,000 above it.
 near_excise = st.sampled_from([Decimal(130_000), Decimal(270_000), Decimal(1_270_000)])
+# Ordinary income near where MN's standard deduction starts to shrink (federal AGI of
+# 238,950; 119,475 MFS) and stops (at 80% of it: 637,617 single, 1,036,284 joint), and
+# long-term gains near its 1% tax on net investment income over 1,000,000.
+near_mn_deduction = st.sampled_from(
+    [Decimal(112_000), Decimal(232_000), Decimal(630_000), Decimal(1_030_000)]
+)
 
 
 @st.composite
@@ -332,7 +338,13 @@ def state_profiles(draw):
     key = draw(st.sampled_from(sorted(STATE_TAX)))
     _, x = draw(profiles())
     if draw(st.booleans()):
-        if STATE_RULES[key].capital_gains_excise is not None:
+        if key[0] == "us-mn" and draw(st.booleans()):
+            gain = Decimal(990_000) + draw(cents(0, 20_000))
+            x = replace(x, lt_gain=gain, qualified_dividends=draw(cents(0, 5_000)))
+        elif key[0] == "us-mn":
+            income = draw(near_mn_deduction) + draw(cents(0, 20_000))
+            x = replace(x, ordinary_income=income, qualified_dividends=ZERO)
+        elif STATE_RULES[key].capital_gains_excise is not None:
             gain = draw(near_excise) + draw(cents(0, 20_000))
             x = replace(x, lt_gain=gain)
         else:
@@ -458,3 +470,29 @@ def test_the_checker_finds_a_dropped_nj_bracket() -> None:
     assert state_kinks(nj, x, (1, 0), Decimal(15_000)) == []
     dropped = replace(full, total=full.total - {Decimal(12_000)})
     assert state_kinks(nj, x, (1, 0), Decimal(15_000), bends=dropped)
+
+
+def test_the_checker_finds_a_dropped_mn_deduction_bend() -> None:
+    """MN, single, 2025: 230,000 of wages and 5,000 of short-term gain, along a. Taxable
+    income is federal AGI less the standard deduction, 14,950, which shrinks by 3% of
+    federal AGI over 238,950 (Minn. Stat. 290.0123, subd. 5): at a = 8,950 the tax's
+    slope goes from 9.85% to 9.85% x 1.03. Without that line the piece across it bends."""
+    mn = STATE_TAX[("us-mn", 2025)]
+    x = TaxInputs("single", Decimal(230_000), st_gain=Decimal(5_000))
+    full = mn.bends(x)
+    assert Decimal(8_950) in full.total
+    assert state_kinks(mn, x, (1, 0), Decimal(20_000)) == []
+    dropped = replace(full, total=full.total - {Decimal(8_950)})
+    assert state_kinks(mn, x, (1, 0), Decimal(20_000), bends=dropped)
+
+
+def test_a_bracket_inside_a_shrinking_deduction_is_found() -> None:
+    """MN, married filing separately, 2025: 170,000 of wages. Over 119,475 of federal
+    AGI the deduction shrinks, so taxable income is 1.03 x AGI - 14,950 - 3,584.25; it
+    reaches the 9.85% bracket at 165,205 when AGI = 183,739.25 / 1.03 = 178,387.62...,
+    a = 8,387.62...: a bend at no whole number of cents, found on its piece."""
+    mn = STATE_TAX[("us-mn", 2025)]
+    x = TaxInputs("married_separate", Decimal(170_000), st_gain=Decimal(5_000))
+    near = [k for k in mn.bends(x).total if 8_387 < k < 8_388]
+    assert len(near) == 1 and abs(near[0] * Decimal("1.03") - Decimal("8639.25")) < Decimal("1e-20")
+    assert state_kinks(mn, x, (1, 0), Decimal(20_000)) == []
