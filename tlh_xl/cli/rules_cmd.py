@@ -83,8 +83,10 @@ def cmd_rules_check(args: argparse.Namespace) -> int:
             failed += 1
             continue
         if rules.status == "projected":
+            # A state's figures come from its own forms, not from a Revenue Procedure.
+            source = "the Revenue Procedure" if rules.jurisdiction == "us" else "the state's forms"
             print(
-                f"{name}: ok, but projected: verify against the Revenue Procedure, then set "
+                f"{name}: ok, but projected: verify against {source}, then set "
                 "status: official and last_verified"
             )
         else:
