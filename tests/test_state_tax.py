@@ -109,6 +109,10 @@ def test_jane_in_california_shows_the_federal_and_state_saving_apart() -> None:
     federal = plan_harvest(R2025, _profile(), JANE_LOTS, JANE_PRICES).summary
     assert s.tax_saved - s.state_tax_saved == federal.tax_saved
     assert s.tax_without_harvest - s.state_tax_without_harvest == federal.tax_without_harvest
+    # The federal part has lines of its own, the same as the federal-only plan's totals.
+    assert s.federal_tax_saved == federal.tax_saved == federal.federal_tax_saved
+    assert s.federal_tax_without_harvest == federal.tax_without_harvest
+    assert s.federal_tax_with_harvest + s.state_tax_with_harvest == s.tax_with_harvest
     # California: 72,219.827 + 12.3% x (1,004,294 - 742,953) = 104,364.77, + 1% x 4,294
     assert s.state_tax_without_harvest == Decimal("104364.77") + Decimal("42.94")
     assert s.state_used == "us-ca 2025 (unverified) 2025.yaml"

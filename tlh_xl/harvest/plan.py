@@ -84,7 +84,11 @@ class Summary:
     carryforward_benefit: Decimal  # carryforward_added × carryforward_value, in cents
     gain_harvested_long_term: Decimal
     rules_used: str
-    # The state's part of the tax figures above (zero, and no rules, without a state).
+    # The federal part of the tax figures above (all of them without a state) and the
+    # state's part (zero, and no rules, without a state).
+    federal_tax_without_harvest: Decimal = ZERO
+    federal_tax_with_harvest: Decimal = ZERO
+    federal_tax_saved: Decimal = ZERO
     state_tax_without_harvest: Decimal = ZERO
     state_tax_with_harvest: Decimal = ZERO
     state_tax_saved: Decimal = ZERO
@@ -504,6 +508,9 @@ def _summarize(
         carryforward_added=added,
         gain_harvested_long_term=sum((g for g in gains if g > 0), ZERO),
         rules_used=f"{rules.describe()} {rules.path.name if rules.path else ''}".strip(),
+        federal_tax_without_harvest=without.total_tax,
+        federal_tax_with_harvest=with_.total_tax,
+        federal_tax_saved=without.total_tax - with_.total_tax,
         state_tax_without_harvest=state_without,
         state_tax_with_harvest=state_with,
         state_tax_saved=state_without - state_with,

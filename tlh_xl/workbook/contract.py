@@ -329,8 +329,21 @@ SUMMARY_FIELDS = (
     SummaryField("DaysToDeadline", "Days left", "days_to_deadline", "int"),
     SummaryField("RulesUsed", "Rules used", "rules_used", "text"),
     # With a state of residence the tax figures above are federal plus state; these
-    # lines are the state's part (zero, and rules "none", without one). Added last, so
-    # the defined names above keep their cells.
+    # lines are the federal part and the state's (zero, and rules "none", without one).
+    # Added after the first fields, so the defined names above keep their cells.
+    SummaryField(
+        "FederalTaxWithoutHarvest",
+        "  of which federal, without harvesting",
+        "federal_tax_without_harvest",
+        "money",
+    ),
+    SummaryField(
+        "FederalTaxWithHarvest",
+        "  of which federal, with harvesting",
+        "federal_tax_with_harvest",
+        "money",
+    ),
+    SummaryField("FederalTaxSaved", "  of which federal, saved", "federal_tax_saved", "money"),
     SummaryField(
         "StateTaxWithoutHarvest",
         "  of which state, without harvesting",
