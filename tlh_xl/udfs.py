@@ -198,28 +198,45 @@ def TLH_TAX(
 @arg("ordinary_income", doc="Wages and other non-capital income, before the deduction.")
 @arg("st_gain", doc="Net short-term gain; blank means 0.")
 @arg("lt_gain", doc="Net long-term gain; blank means 0.")
+@arg("state", doc="State of residence, e.g. CA; blank means federal tax only.")
 def TLH_MARGINAL_RATES(
-    year: Any, filing_status: Any, ordinary_income: Any, st_gain: Any = None, lt_gain: Any = None
+    year: Any,
+    filing_status: Any,
+    ordinary_income: Any,
+    st_gain: Any = None,
+    lt_gain: Any = None,
+    state: Any = None,
 ) -> Any:
     """Spills three rows: the federal tax (regular plus NIIT) on one more dollar of
-    ordinary income, of short-term gain and of long-term gain."""
+    ordinary income, of short-term gain and of long-term gain; with a state, plus that
+    state's tax on the same dollar."""
 
     def compute() -> list[list[Any]]:
         from .domain.terms import TERM_LABELS
+        from .harvest.inputs import parse_state
         from .tax import compute_tax
 
-        r = compute_tax(
-            _rules(year),
+        rules = _rules(year)
+        amounts = dict(
             filing_status=filing_status,
             ordinary_income=ordinary_income,  # required: blank is refused, as on Profile
             st_gain=_number(st_gain),
             lt_gain=_number(lt_gain),
         )
-        return [
-            ["Ordinary", float(r.marginal_ordinary_rate)],
-            [TERM_LABELS["short"], float(r.marginal_short_term_rate)],
-            [TERM_LABELS["long"], float(r.marginal_long_term_rate)],
-        ]
+        r = compute_tax(rules, **amounts)
+        rates = [r.marginal_ordinary_rate, r.marginal_short_term_rate, r.marginal_long_term_rate]
+        code = parse_state(state, "state")
+        if code is not None:
+            from .rulebook.store import load_state_rules
+            from .tax import compute_state_tax
+
+            state_rules = load_state_rules(code, rules.year, beside=rules)
+            t = compute_state_tax(state_rules, rules, **amounts)
+            # Each rate is the tax on one more dollar, so the two taxes' rates add.
+            own = [t.marginal_ordinary_rate, t.marginal_short_term_rate, t.marginal_long_term_rate]
+            rates = [federal + more for federal, more in zip(rates, own, strict=True)]
+        labels = ["Ordinary", TERM_LABELS["short"], TERM_LABELS["long"]]
+        return [[label, float(rate)] for label, rate in zip(labels, rates, strict=True)]
 
     return _safe(compute)
 

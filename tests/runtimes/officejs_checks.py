@@ -242,6 +242,14 @@ def test_table_functions_equal_the_engine() -> None:
         ["Short-term", float(expected.marginal_short_term_rate)],
         ["Long-term", float(expected.marginal_long_term_rate)],
     ]
+    # With CA each dollar adds 9.3%: California taxable income, 290,000 - 5,706 = 284,294,
+    # is inside the 9.3% bracket (72,724 to 371,479), and the exemption credit's phase-out
+    # steps at 252,203 + 2,500 k, none of which 290,000 or a dollar more reaches.
+    assert call("TLH_MARGINAL_RATES", 2025.0, "Single", 250_000.0, None, 40_000.0, "CA") == [
+        ["Ordinary", 0.413],  # 32% federal + 9.3%
+        ["Short-term", 0.451],  # 32% + 3.8% NIIT + 9.3%
+        ["Long-term", 0.281],  # 15% + 3.8% + 9.3%
+    ]
     lots, prices, _ = jane_ranges(serial)
     table = call("TLH_POSITIONS", lots, prices, serial(dt.date(2025, 12, 1)))
     assert table[0][:3] == ["Lot ID", "Asset", "Asset Class"] and len(table) == 5
