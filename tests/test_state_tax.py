@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -395,3 +396,23 @@ def test_tax_command_for_washington_and_texas(capsys: pytest.CaptureFixture[str]
     assert main([*args, "--state", "TX", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["state_tax"] == "0.00" and data["total_tax"] == data["federal_tax"]
+
+
+def test_the_printed_plan_shows_the_federal_and_state_parts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """tlh-xl fill and demo print the split under the totals when a state is chosen (Jane
+    in California: federal 5,190 saved, CA 1,641.94), and nothing more without one."""
+    from tlh_xl.cli.workbook_cmd import print_plan
+
+    plan = plan_harvest(R2025, _profile(state="CA"), JANE_LOTS, JANE_PRICES)
+    s = plan.summary
+    print_plan(plan, R2025)
+    out = capsys.readouterr().out
+    federal = f"${s.federal_tax_without_harvest:,} / ${s.federal_tax_with_harvest:,}"
+    assert s.federal_tax_without_harvest - s.federal_tax_with_harvest == Decimal("5190.00")
+    assert re.search(r"of which federal: without / with +" + re.escape(federal), out)
+    state = f"${s.state_tax_without_harvest:,} / ${s.state_tax_with_harvest:,}"
+    assert re.search(r"of which CA: without / with +" + re.escape(state), out)
+    print_plan(plan_harvest(R2025, _profile(), JANE_LOTS, JANE_PRICES), R2025)
+    assert "of which" not in capsys.readouterr().out

@@ -17,6 +17,23 @@ from .output import PROG, money, warn_projected
 __all__ = ["cmd_demo", "cmd_fill", "cmd_init", "date_arg", "print_plan"]
 
 
+def _split_rows(s: Any) -> list[tuple[str, str]]:
+    """With a state, the federal and the state part of the tax figures."""
+    if s.state_used == "none":
+        return []
+    state = s.state_used.split()[0].removeprefix("us-").upper()
+    return [
+        (
+            f"  of which {label}: without / with",
+            f"{money(without)} / {money(with_)}",
+        )
+        for label, without, with_ in (
+            ("federal", s.federal_tax_without_harvest, s.federal_tax_with_harvest),
+            (state, s.state_tax_without_harvest, s.state_tax_with_harvest),
+        )
+    ]
+
+
 def print_plan(plan: Any, rules: Rules, top: int = 10, forms: Any = None) -> None:
     """The summary, the top sales, the rules used and, with ``forms``, the Form 8949
     line."""
@@ -36,6 +53,7 @@ def print_plan(plan: Any, rules: Rules, top: int = 10, forms: Any = None) -> Non
             "Tax without / with harvesting",
             f"{money(s.tax_without_harvest)} / {money(s.tax_with_harvest)}",
         ),
+        *_split_rows(s),
         (
             "Loss harvested: short-term / long-term",
             f"{money(s.loss_harvested_short_term)} / {money(s.loss_harvested_long_term)}",
