@@ -10,21 +10,27 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib import import_module
+from typing import Any
 
-from .excel_cmd import cmd_excel_setup
-from .ledger_cmd import add_parser as add_ledger_parser
-from .output import PROG, version
-from .rules_cmd import (
-    cmd_rules_check,
-    cmd_rules_diff,
-    cmd_rules_list,
-    cmd_rules_new,
-    cmd_rules_show,
-)
-from .tax_cmd import cmd_tax
-from .workbook_cmd import cmd_demo, cmd_fill, cmd_init, date_arg
+from .ledger_args import add_parser as add_ledger_parser
+from .output import PROG, date_arg, version
 
 __all__ = ["main"]
+
+
+def _command(module: str, name: str) -> Any:
+    """The function ``name`` of ``cli.<module>``, imported when the command runs: the
+    parser is built for every command, and each command's module imports its own
+    dependencies (openpyxl, csv, the ledger) only then."""
+
+    def run(args: argparse.Namespace) -> int:
+        func = getattr(import_module(f"{__package__}.{module}"), name)
+        result: int = func(args)
+        return result
+
+    run.__name__ = name
+    return run
 
 
 def _positive_int(text: str) -> int:
@@ -108,21 +114,21 @@ def _build_parser() -> argparse.ArgumentParser:
         "--deduction",
     )
     tax.add_argument("--json", action="store_true", help="print the result as JSON")
-    tax.set_defaults(func=cmd_tax)
+    tax.set_defaults(func=_command("tax_cmd", "cmd_tax"))
 
     rules = sub.add_parser("rules", help="list, show, check, diff and project rule files")
     rsub = rules.add_subparsers(dest="rules_command", metavar="ACTION", required=True)
     rlist = rsub.add_parser("list", parents=[rules_dir], help="years available, and where from")
-    rlist.set_defaults(func=cmd_rules_list)
+    rlist.set_defaults(func=_command("rules_cmd", "cmd_rules_list"))
     rshow = rsub.add_parser("show", parents=[rules_dir], help="every value of a year, with sources")
     rshow.add_argument("year", type=int, help="the tax year, e.g. 2026")
     rshow.add_argument(
         "--jurisdiction", default="us", help="the rules' jurisdiction folder (default: us)"
     )
-    rshow.set_defaults(func=cmd_rules_show)
+    rshow.set_defaults(func=_command("rules_cmd", "cmd_rules_show"))
     rcheck = rsub.add_parser("check", help="validate rule files; exit 2 on the first defect each")
     rcheck.add_argument("files", nargs="+", metavar="FILE", help="rule files (.yaml) to check")
-    rcheck.set_defaults(func=cmd_rules_check)
+    rcheck.set_defaults(func=_command("rules_cmd", "cmd_rules_check"))
     rnew = rsub.add_parser(
         "new",
         parents=[rules_dir],
@@ -155,14 +161,14 @@ def _build_parser() -> argparse.ArgumentParser:
         "--jurisdiction", default="us", help="the rules' jurisdiction folder (default: us)"
     )
     rnew.add_argument("--force", action="store_true", help="replace an existing file")
-    rnew.set_defaults(func=cmd_rules_new)
+    rnew.set_defaults(func=_command("rules_cmd", "cmd_rules_new"))
     rdiff = rsub.add_parser(
         "diff", parents=[rules_dir], help="changed values between two years or files"
     )
     rdiff.add_argument("a", metavar="A", help="a year (e.g. 2025) or a rule file")
     rdiff.add_argument("b", metavar="B", help="the year or rule file to compare A with")
     rdiff.add_argument("--sources", action="store_true", help="also compare references")
-    rdiff.set_defaults(func=cmd_rules_diff)
+    rdiff.set_defaults(func=_command("rules_cmd", "cmd_rules_diff"))
 
     init = sub.add_parser(
         "init",
@@ -172,7 +178,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     init.add_argument("file", metavar="FILE", help="the workbook to create (.xlsx or .xlsm)")
     init.add_argument("--force", action="store_true", help="replace FILE if it exists")
-    init.set_defaults(func=cmd_init)
+    init.set_defaults(func=_command("workbook_cmd", "cmd_init"))
 
     fill = sub.add_parser(
         "fill",
@@ -242,7 +248,7 @@ def _build_parser() -> argparse.ArgumentParser:
         help="write the batch summary, one row per client, to FILE (.csv or .xlsx); "
         "may be given twice",
     )
-    fill.set_defaults(func=cmd_fill)
+    fill.set_defaults(func=_command("workbook_cmd", "cmd_fill"))
 
     excel = sub.add_parser("excel", help="set up the Excel functions (xlwings)")
     esub = excel.add_subparsers(dest="excel_command", metavar="ACTION", required=True)
@@ -255,9 +261,9 @@ def _build_parser() -> argparse.ArgumentParser:
         help="write xlwings.conf, main.py and requirements.txt into FOLDER",
     )
     setup.add_argument("--force", action="store_true", help="replace existing files")
-    setup.set_defaults(func=cmd_excel_setup)
+    setup.set_defaults(func=_command("excel_cmd", "cmd_excel_setup"))
 
-    add_ledger_parser(sub, date_arg)
+    add_ledger_parser(sub, date_arg, _command("ledger_cmd", "cmd_ledger"))
 
     demo = sub.add_parser(
         "demo", parents=[rules_dir], help="fill the bundled sample portfolio and print the plan"
@@ -275,7 +281,7 @@ def _build_parser() -> argparse.ArgumentParser:
         help="start from the sample's transactions instead: the ledger builds the lots "
         "and the year's realized gains, then the plan is made from them",
     )
-    demo.set_defaults(func=cmd_demo)
+    demo.set_defaults(func=_command("workbook_cmd", "cmd_demo"))
     return parser
 
 

@@ -11,9 +11,29 @@ if TYPE_CHECKING:
 
 from ..money import format_usd as money
 
-__all__ = ["PROG", "flatten", "money", "rate", "show_value", "version", "warn_projected"]
+__all__ = [
+    "PROG",
+    "date_arg",
+    "flatten",
+    "money",
+    "rate",
+    "show_value",
+    "version",
+    "warn_projected",
+]
 
 PROG = "tlh-xl"
+
+
+def date_arg(text: str) -> Any:
+    """An argparse type: a date as YYYY-MM-DD."""
+    import argparse
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
 
 
 def rate(value: Decimal) -> str:

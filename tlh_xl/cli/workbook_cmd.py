@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from ..rulebook.model import Rules
     from ..workbook.batch import ClientResult
 
-from .output import PROG, money, warn_projected
+from .output import PROG, date_arg, money, warn_projected
 
 __all__ = ["cmd_demo", "cmd_fill", "cmd_init", "date_arg", "print_plan"]
 
@@ -125,15 +125,6 @@ def cmd_init(args: argparse.Namespace) -> int:
     write_atomic(target, lambda tmp: shutil.copyfile(template_path(), tmp))
     print(f"wrote {target}: fill in Profile, Lots and Prices, then run: {PROG} fill {target}")
     return 0
-
-
-def date_arg(text: str) -> Any:
-    import datetime as dt
-
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
 
 
 def cmd_fill(args: argparse.Namespace) -> int:
