@@ -129,7 +129,8 @@ def test_help_does_not_import_heavy_modules() -> None:
         "import sys, tlh_xl.cli as c\n"
         "try:\n    c.main(['--help'])\nexcept SystemExit:\n    pass\n"
         "heavy = ('pandas','openpyxl','pydantic','yaml','csv','tempfile')\n"
-        "commands = [m for m in sys.modules if m.startswith('tlh_xl.cli.') and m.endswith('_cmd')]\n"
+        "commands = [m for m in sys.modules if m.startswith('tlh_xl.cli.')"
+        " and m.endswith('_cmd')]\n"
         "print(sorted(m for m in heavy if m in sys.modules) + sorted(commands))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
