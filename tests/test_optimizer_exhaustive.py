@@ -163,12 +163,19 @@ def state_portfolios(draw):
     half the time the income sits near the states' steps (CA's exemption credit
     phase-out from 252,203 single and 504,411 joint, IL's cliff at 250,000 and 500,000)
     so that the losses move federal AGI across them; for WA, the long-term gain sits near
-    the excise's deduction (278,000; 139,000 MFS) or its 9.9% tier."""
+    the excise's deduction (278,000; 139,000 MFS) or its 9.9% tier; for MN, the income
+    near where its deduction starts and stops shrinking (federal AGI 238,950; 119,475
+    MFS; 637,617 single) or the long-term gain near its 1% over 1,000,000."""
     year, base, cv, lots = draw(portfolios())
     year = draw(st.sampled_from([2025, 2026]))
     state = draw(st.sampled_from(STATES))
     if draw(st.booleans()):
-        if state == "us-wa":
+        if state == "us-mn" and draw(st.booleans()):
+            base = replace(base, lt_gain=Decimal(996_000) + draw(cents(0, 8000)))
+        elif state == "us-mn":
+            near = draw(st.sampled_from([Decimal(115_000), Decimal(235_000), Decimal(634_000)]))
+            base = replace(base, ordinary_income=near + draw(cents(0, 8000)))
+        elif state == "us-wa":
             near = draw(st.sampled_from([Decimal(135_000), Decimal(275_000), Decimal(1_275_000)]))
             base = replace(base, lt_gain=near + draw(cents(0, 8000)))
         else:
@@ -264,8 +271,34 @@ def _matches_with_a_state(case) -> None:
         ],
     )
 )
+# MN's shrinking deduction: 243,000 of wages and 2,000 of short-term gain put federal AGI
+# at 245,000, 6,050 over 238,950; there each dollar of loss saves 9.85% x 1.03 of MN tax,
+# below it 9.85%.
+@example(
+    (
+        2025,
+        "us-mn",
+        TaxInputs("single", Decimal(243_000), st_gain=Decimal(2_000)),
+        Decimal("0.1"),
+        [
+            Candidate(0, "short", Decimal(7_000), Decimal(30), True),
+            Candidate(1, "long", Decimal(3_000), Decimal(15), True),
+        ],
+    )
+)
+# MN's 1% on net investment income over 1,000,000: 1,004,000 of long-term gain; the
+# first 4,000 of a long-term loss saves the 1% as well.
+@example(
+    (
+        2025,
+        "us-mn",
+        TaxInputs("married_joint", Decimal(300_000), lt_gain=Decimal(1_004_000)),
+        Decimal(0),
+        [Candidate(0, "long", Decimal(6_000), Decimal(40), True)],
+    )
+)
 def test_the_optimizer_is_exact_with_a_state(case) -> None:
-    """Federal plus a shipped state (CA, PA, IL, NJ, WA, TX): the plan is the best
+    """Federal plus a shipped state (CA, PA, IL, NJ, WA, MN, TX): the plan is the best
     against exhaustive search of the same combined tax (the oracle finds the states'
     bends and steps numerically)."""
     _matches_with_a_state(case)
