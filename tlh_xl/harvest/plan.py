@@ -19,8 +19,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
 
@@ -320,6 +320,9 @@ def build_plan(
                 else ": the plan's tax is federal tax only"
             )
         )
+    taxed = state is not None and (state.income_tax or state.capital_gains_excise)
+    if state_tax is not None and taxed:
+        messages.append(_marginal_note(FederalTax(rules), state_tax, base))
     if state is not None and state.status != "official":
         # Said where the plan is read: the state's figures are not (yet) checked.
         messages.append(
@@ -516,6 +519,32 @@ def _summarize(
         state_tax_saved=state_without - state_with,
         state_used=state_used,
     )
+
+
+def _marginal_note(federal: FederalTax, state: StateTax, base: TaxInputs) -> str:
+    """The combined marginal rate a dollar of loss saves before the harvest, and its
+    federal and state parts (the issue's "combined marginal rate a loss saves")."""
+
+    def saves(system: TaxSystem, term: str) -> Decimal:
+        field = "st_gain" if term == "short" else "lt_gain"
+        less = replace(base, **{field: getattr(base, field) - 1})
+        return system.owed(base).tax - system.owed(less).tax
+
+    code = state.rules.state
+    parts = []
+    for term in ("short", "long"):
+        f, t = saves(federal, term), saves(state, term)
+        parts.append(f"{_percent(f + t)} {term}-term ({_percent(f)} federal, {_percent(t)} {code})")
+    return (
+        f"before the harvest a dollar of loss saves {parts[0]} and {parts[1]}: the "
+        "combined marginal rates"
+    )
+
+
+def _percent(rate: Decimal) -> str:
+    """A rate as a percentage to the hundredth, without trailing zeros: 9.85%, 40.8%."""
+    shown = (rate * 100).quantize(Decimal("0.01"), ROUND_HALF_UP).normalize()
+    return f"{shown:f}%"
 
 
 def _state_total(state: StateTax, x: TaxInputs) -> Decimal:
