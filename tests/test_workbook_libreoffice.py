@@ -55,6 +55,7 @@ def test_every_formula_computes_and_the_checks_equal_the_engine(filled) -> None:
     assert _money(checks["Short-term loss (equals harvested)"]) == s.loss_harvested_short_term
     assert _money(checks["Long-term loss (equals harvested)"]) == s.loss_harvested_long_term
     assert _money(checks["Tax saved = without − with"]) == s.tax_saved
+    assert _money(checks["Tax saved = federal + state"]) == s.tax_saved
     assert _money(checks["Net benefit = saved − costs + carried × value"]) == s.net_benefit
     assert checks["Days left (deadline − planned sale date)"] == s.days_to_deadline
     # The chart data block reads the named cells.

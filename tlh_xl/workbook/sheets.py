@@ -520,6 +520,7 @@ CHECKS: tuple[tuple[str, str, Kind], ...] = (
         "money",
     ),
     ("Tax saved = without − with", "=TaxWithoutHarvest-TaxWithHarvest", "money"),
+    ("Tax saved = federal + state", "=FederalTaxSaved+StateTaxSaved", "money"),
     (
         "Net benefit = saved − costs + carried × value",
         "=TaxSaved-TradingCosts+ROUND(CarryforwardValueUsed*CarryforwardAdded,2)",
