@@ -298,23 +298,26 @@ def _one_lot(term_days: int, basis: int) -> list[dict[str, Any]]:
     ]
 
 
+# Single, 2025: $200,000 of wages and $300,000 of long-term gain realized, in Washington.
+WA_PROFILE = Profile(
+    tax_year=2025,
+    filing_status="single",
+    ordinary_income=200_000,
+    realized_long_term=300_000,
+    as_of_date=dt.date(2025, 12, 1),
+    carryforward_value=0,
+    fee_rate=0,
+    state="WA",
+)
+
+
 def test_a_washington_long_term_loss_saves_excise() -> None:
     """Single, 2025, $200,000 of wages and $300,000 of long-term gain realized; an ETH
     lot held two years, $30,000 under its basis. Washington: 7% of 300,000 − 278,000 =
     1,540 of excise, and none once the loss brings the net long-term gain to 270,000.
     Federally the loss saves 15% + 3.8% NIIT = 18.8% of 30,000 = 5,640 (taxable income
     484,250 stays under the 20% rate's 533,400; MAGI is far over 200,000)."""
-    profile = Profile(
-        tax_year=2025,
-        filing_status="single",
-        ordinary_income=200_000,
-        realized_long_term=300_000,
-        as_of_date=dt.date(2025, 12, 1),
-        carryforward_value=0,
-        fee_rate=0,
-        state="WA",
-    )
-    plan = plan_harvest(R2025, profile, _one_lot(730, 50_000), {"ETH": 2_000})
+    plan = plan_harvest(R2025, WA_PROFILE, _one_lot(730, 50_000), {"ETH": 2_000})
     s = plan.summary
     assert (s.state_tax_without_harvest, s.state_tax_with_harvest) == (Decimal("1540.00"), 0)
     assert s.tax_saved == Decimal("5640.00") + Decimal("1540.00")
@@ -328,17 +331,7 @@ def test_a_washington_short_term_loss_saves_no_excise() -> None:
     """The same profile with the lot held six months: a short-term loss nets against
     the long-term gain federally (Schedule D line 16), but Washington's base is the
     net long-term gain alone (RCW 82.87.020), so the excise stays at 1,540."""
-    profile = Profile(
-        tax_year=2025,
-        filing_status="single",
-        ordinary_income=200_000,
-        realized_long_term=300_000,
-        as_of_date=dt.date(2025, 12, 1),
-        carryforward_value=0,
-        fee_rate=0,
-        state="WA",
-    )
-    plan = plan_harvest(R2025, profile, _one_lot(180, 50_000), {"ETH": 2_000})
+    plan = plan_harvest(R2025, WA_PROFILE, _one_lot(180, 50_000), {"ETH": 2_000})
     s = plan.summary
     assert len(plan.sale_table) == 1
     assert s.state_tax_without_harvest == s.state_tax_with_harvest == Decimal("1540.00")

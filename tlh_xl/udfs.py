@@ -167,7 +167,6 @@ def TLH_TAX(
     plus that state's income tax (its own standard deduction)."""
 
     def compute() -> float:
-        from .harvest.inputs import parse_state
         from .tax import compute_tax
 
         rules = _rules(year)
@@ -180,16 +179,25 @@ def TLH_TAX(
         result = compute_tax(
             rules, deduction=None if deduction in (None, "") else deduction, **amounts
         )
-        code = parse_state(state, "state")
-        if code is None:
-            return float(result.total_tax)
-        from .rulebook.store import load_state_rules
-        from .tax import compute_state_tax
-
-        state_rules = load_state_rules(code, rules.year, beside=rules)
-        return float(result.total_tax + compute_state_tax(state_rules, rules, **amounts).total_tax)
+        own = _state_result(rules, state, amounts)
+        return float(result.total_tax + (own.total_tax if own is not None else 0))
 
     return _safe(compute)
+
+
+def _state_result(rules: Any, state: Any, amounts: dict[str, Any]) -> Any:
+    """The state's tax on the same amounts (``StateTaxResult``), or None for a blank
+    state."""
+    from .harvest.inputs import parse_state
+
+    code = parse_state(state, "state")
+    if code is None:
+        return None
+    from .rulebook.store import load_state_rules
+    from .tax import compute_state_tax
+
+    state_rules = load_state_rules(code, rules.year, beside=rules)
+    return compute_state_tax(state_rules, rules, **amounts)
 
 
 @func(namespace=NAMESPACE, name="MARGINAL_RATES")
@@ -213,7 +221,6 @@ def TLH_MARGINAL_RATES(
 
     def compute() -> list[list[Any]]:
         from .domain.terms import TERM_LABELS
-        from .harvest.inputs import parse_state
         from .tax import compute_tax
 
         rules = _rules(year)
@@ -225,13 +232,8 @@ def TLH_MARGINAL_RATES(
         )
         r = compute_tax(rules, **amounts)
         rates = [r.marginal_ordinary_rate, r.marginal_short_term_rate, r.marginal_long_term_rate]
-        code = parse_state(state, "state")
-        if code is not None:
-            from .rulebook.store import load_state_rules
-            from .tax import compute_state_tax
-
-            state_rules = load_state_rules(code, rules.year, beside=rules)
-            t = compute_state_tax(state_rules, rules, **amounts)
+        t = _state_result(rules, state, amounts)
+        if t is not None:
             # Each rate is the tax on one more dollar, so the two taxes' rates add.
             own = [t.marginal_ordinary_rate, t.marginal_short_term_rate, t.marginal_long_term_rate]
             rates = [federal + more for federal, more in zip(rates, own, strict=True)]
