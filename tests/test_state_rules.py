@@ -120,6 +120,42 @@ def test_a_defect_is_named_by_file_line_and_key(
     assert message in text
 
 
+MN_2025 = RULES / "us-mn" / "2025.yaml"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "message"),
+    [
+        ("    rate: 0.03", "    rate: 0", "standard_deduction.reduction.rate", "must be more"),
+        ("    most: 0.80", "    most: 1.5", "standard_deduction.reduction.most", "1"),
+        (
+            "  base: net_investment_income",
+            "  base: net_investment_incom",
+            "surtax.base",
+            "'taxable_income' or 'net_investment_income'",
+        ),
+        (
+            "      married_separate: 119_475",
+            "      married_separate: -1",
+            "standard_deduction.reduction.agi_over.married_separate",
+            "0",
+        ),
+    ],
+)
+def test_a_defect_in_minnesotas_mechanics_is_named(
+    tmp_path: Path, old: str, new: str, key: str, message: str
+) -> None:
+    """The shrinking deduction and the surtax on net investment income are read as
+    strictly as the rest: the file, the line and the key."""
+    path = _broken(tmp_path, old, new, MN_2025)
+    with pytest.raises(RulesError) as info:
+        parse_rules_file(path)
+    text = str(info.value)
+    line = _line_of(path, new.strip())
+    assert text.startswith(f"{path}:{line} "), text
+    assert key in text and message in text, text
+
+
 def test_mechanics_that_do_not_fit_together_are_refused(tmp_path: Path) -> None:
     text = CA_2025.read_text(encoding="utf-8")
     path = tmp_path / "us-ca" / "2025.yaml"

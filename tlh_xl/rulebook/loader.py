@@ -455,13 +455,13 @@ def _read_file(
 
 
 def _named_key(loc: KeyPath, message: str, origins: Origins) -> tuple[KeyPath, str]:
-    """A check across sections (a model validator: pydantic gives it no location) starts
-    its message with the top-level key it is about, ``base: ...``; point at that key's
-    line when the file has it, not at the top of the file."""
+    """A check across keys (a model validator: pydantic gives it the location of the
+    section, or none) starts its message with the key it is about, ``base: ...`` or
+    ``rate: ...``; point at that key's line when the file has it."""
     key, sep, rest = message.partition(": ")
-    if loc or not sep or (key,) not in origins:
-        return loc, message  # a key the file lacks: the message names it, at line 1
-    return (key,), rest
+    if not sep or (*loc, key) not in origins:
+        return loc, message  # a key the file lacks: the message names it, where it goes
+    return (*loc, key), rest
 
 
 def _validate(source: _Source, path: Path | None) -> AnyRules:
