@@ -106,6 +106,13 @@ def _build_parser() -> argparse.ArgumentParser:
         help="long-term capital loss carried over from last year (a positive amount)",
     )
     tax.add_argument(
+        "--state-carryforward",
+        default=None,
+        metavar="AMOUNT",
+        help="with --state, the state's own capital loss carryover from last year, for a "
+        "state that keeps one (CA); default: the federal carryforwards",
+    )
+    tax.add_argument(
         "--state",
         default=None,
         metavar="ST",

@@ -33,6 +33,10 @@ def cmd_tax(args: argparse.Namespace) -> int:
         lt_carryforward=args.lt_carryforward,
     )
     result = compute_tax(rules, deduction=args.deduction, **amounts)
+    if args.state_carryforward is not None and args.state is None:
+        from ..errors import InputError
+
+        raise InputError("--state-carryforward: goes with --state (a state's own carryover)")
     state = None
     if args.state is not None:
         from ..rulebook.store import load_state_rules
@@ -40,7 +44,9 @@ def cmd_tax(args: argparse.Namespace) -> int:
 
         state_rules = load_state_rules(args.state, args.year, args.rules_dir, beside=rules)
         _warn_unofficial(state_rules)
-        state = compute_state_tax(state_rules, rules, **amounts)
+        state = compute_state_tax(
+            state_rules, rules, state_carryforward=args.state_carryforward, **amounts
+        )
     if args.json:
         print(_json(result, state))
         return 0

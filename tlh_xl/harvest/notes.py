@@ -40,6 +40,7 @@ def shifted(x: TaxInputs, st: Decimal, lt: Decimal, collectibles: Decimal = ZERO
         x.deduction,
         x.st_carryforward,
         x.lt_carryforward,
+        x.state_carryforward,
     )
 
 

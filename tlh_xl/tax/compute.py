@@ -45,6 +45,10 @@ class TaxInputs:
     deduction: Decimal | None = None
     st_carryforward: Decimal = ZERO
     lt_carryforward: Decimal = ZERO
+    # A state's own capital loss carryover from last year, where the state keeps one
+    # apart from the federal ones (CA's worksheet: one amount); None: the federal
+    # carryforwards are taken as the state's. The federal tax never reads it.
+    state_carryforward: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -206,6 +210,7 @@ def tax_inputs(
     deduction: Number | None = None,
     st_carryforward: Number = 0,
     lt_carryforward: Number = 0,
+    state_carryforward: Number | None = None,
 ) -> TaxInputs:
     """``TaxInputs`` from friendly values, each converted to ``Decimal`` once (the
     arguments as ``compute_tax`` takes them). ``filing_status`` and ``ordinary_income``
@@ -225,6 +230,9 @@ def tax_inputs(
         else _money(deduction, "deduction", allow_negative=False),
         st_carryforward=_money(st_carryforward, "short-term carryforward", allow_negative=False),
         lt_carryforward=_money(lt_carryforward, "long-term carryforward", allow_negative=False),
+        state_carryforward=None
+        if _is_missing(state_carryforward)
+        else _money(state_carryforward, "state carryforward", allow_negative=False),
     )
 
 

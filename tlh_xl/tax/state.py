@@ -44,6 +44,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from functools import partial
 from itertools import pairwise
 
+from ..errors import InputError
 from ..filing_status import FilingStatus
 from ..money import ZERO, Number, cents
 from ..rulebook.model import Rules
@@ -52,7 +53,13 @@ from .compute import TaxInputs, tax_inputs
 from .system import NOT_APPLICABLE, Bends, Owed, net_results
 from .worksheets import schedule_income, schedule_tax
 
-__all__ = ["StateExact", "StateTax", "StateTaxResult", "compute_state_tax"]
+__all__ = [
+    "StateExact",
+    "StateTax",
+    "StateTaxResult",
+    "check_state_carryforward",
+    "compute_state_tax",
+]
 
 _ONE = Decimal(1)
 _Allowances = tuple[Decimal, Decimal, int]  # exemption, each exemption credit, their count
@@ -121,6 +128,12 @@ class StateTax:
     def __init__(self, rules: StateRules, federal: Rules):
         self.rules, self.federal = rules, federal
         self._steps_by_status: dict[FilingStatus, tuple[Decimal, ...]] = {}
+
+    @property
+    def keeps_own_carryover(self) -> bool:
+        """Whether the state keeps a capital loss carryover of its own (CA's worksheet),
+        which ``TaxInputs.state_carryforward`` can give apart from the federal ones."""
+        return self._keeps_carryover()
 
     @property
     def carries_forward(self) -> bool:
@@ -322,10 +335,15 @@ class StateTax:
 
     def _offset(self, x: TaxInputs) -> Decimal:
         """The state's net capital result less ``a + b``: the carryovers it does not
-        take (a state with no carryforward ignores the federal ones)."""
+        take (a state with no carryforward ignores the federal ones), or its own
+        carryover in place of the federal ones (``state_carryforward``)."""
         loss = self.rules.capital_loss
-        if loss is None or loss.netting == "federal" or loss.carryforward:
+        if loss is None or loss.netting == "federal":
             return ZERO
+        if loss.carryforward:
+            if x.state_carryforward is None:  # the federal carryforwards are the state's
+                return ZERO
+            return x.st_carryforward + x.lt_carryforward - x.state_carryforward
         return x.st_carryforward + x.lt_carryforward
 
     def _net(self, x: TaxInputs) -> tuple[Decimal, Decimal]:
@@ -428,6 +446,17 @@ class StateTax:
         return line6 - line7  # line 8
 
 
+def check_state_carryforward(state: StateTax, x: TaxInputs, where: str) -> None:
+    """Refuse a state carryforward for a state that keeps none of its own: it would be
+    silently unused (IL follows the federal one, PA and NJ carry nothing)."""
+    if x.state_carryforward is not None and not state.keeps_own_carryover:
+        raise InputError(
+            f"{where}: {state.rules.state} keeps no capital loss carryover of its own "
+            "(only a state with its own carryover worksheet, such as CA, takes one); "
+            "leave it blank"
+        )
+
+
 def _where_linear_reaches(
     level: Decimal, f: Callable[[Decimal], Decimal], kinks: set[Decimal]
 ) -> set[Decimal]:
@@ -481,10 +510,12 @@ def compute_state_tax(
     collectibles_gain: Number = 0,
     st_carryforward: Number = 0,
     lt_carryforward: Number = 0,
+    state_carryforward: Number | None = None,
 ) -> StateTaxResult:
     """A state's income tax for one year, with the arguments of ``compute_tax`` (but no
     deduction: the state's standard deduction always applies). ``federal`` is the same
-    year's federal rules."""
+    year's federal rules. ``state_carryforward``: the state's own loss carryover in, for
+    a state that keeps one (CA); None takes the federal carryforwards as the state's."""
     x = tax_inputs(
         filing_status=filing_status,
         ordinary_income=ordinary_income,
@@ -494,8 +525,10 @@ def compute_state_tax(
         collectibles_gain=collectibles_gain,
         st_carryforward=st_carryforward,
         lt_carryforward=lt_carryforward,
+        state_carryforward=state_carryforward,
     )
     system = StateTax(rules, federal)
+    check_state_carryforward(system, x, "state_carryforward")
     e = system.evaluate(x)
     base = system.owed(x).tax
 
