@@ -1,4 +1,4 @@
-"""Excel functions: =TLH_SUGGEST(Lots[#All], Prices[#All], Profile!A4:B21) and friends.
+"""Excel functions: =TLH_SUGGEST(Lots[#All], Prices[#All], Profile!A4:B24) and friends.
 
 One module for every xlwings runtime:
 

@@ -61,7 +61,7 @@ def cmd_excel_setup(args: argparse.Namespace) -> int:
     print("     xlwings.conf next to your workbook (or in %USERPROFILE%\\.xlwings\\xlwings.conf):")
     for line in files["xlwings.conf"].splitlines():
         print(f"       {line}")
-    print("  3. Click Import Functions. Use =TLH_SUGGEST(Lots[#All],Prices[#All],Profile!A4:B21).")
+    print("  3. Click Import Functions. Use =TLH_SUGGEST(Lots[#All],Prices[#All],Profile!A4:B24).")
     print(
         '  4. Fill button: a macro that calls RunPython "import tlh_xl.udfs; '
         'tlh_xl.udfs.fill_this_workbook()"'

@@ -57,6 +57,10 @@ class Profile:
       table is not): the IANA zone for bare dates and each sale's tax year (blank: UTC),
       and the method or standing order by year (blank: FIFO). The plan itself does not
       read them.
+    * ``state_carryforward``: the state's own capital loss carryover from last year, for
+      a state that keeps one apart from the federal carryforwards (California's Capital
+      Loss Carryover Worksheet); blank: the federal carryforwards are taken as the
+      state's. Refused for a state that keeps none of its own.
     """
 
     filing_status: str
@@ -79,6 +83,7 @@ class Profile:
     state: str | None = None
     time_zone: str | None = None
     lot_method: str | None = None
+    state_carryforward: Number | None = None
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Profile:
@@ -118,6 +123,8 @@ class ResolvedProfile:
     realized_collectibles: Decimal = ZERO
     min_trade: Decimal = DEFAULT_MIN_TRADE
     state: str | None = None  # two-letter code (CA); None: federal tax only
+    # The state's own loss carryover in, where it keeps one (CA); None: the federal ones.
+    state_carryforward: Decimal | None = None
 
 
 def parse_flag(value: object, what: str, default: bool) -> bool:
@@ -214,6 +221,7 @@ def resolve_profile(
         realized_collectibles=money("realized_collectibles"),
         min_trade=number("min_trade", DEFAULT_MIN_TRADE, nonneg=True) or ZERO,
         state=parse_state(profile.state, where("state")),
+        state_carryforward=number("state_carryforward", None, nonneg=True),
     )
 
 

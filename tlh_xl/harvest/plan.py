@@ -35,7 +35,7 @@ from ..rulebook.state_model import StateRules
 from ..tax.combined import CombinedTax
 from ..tax.compute import TaxInputs, compute_tax
 from ..tax.federal import FederalTax
-from ..tax.state import StateTax
+from ..tax.state import StateTax, check_state_carryforward
 from ..tax.system import TaxSystem
 from .gains import harvest_gains
 from .inputs import Profile, ResolvedProfile, parse_prices, resolve_profile
@@ -92,6 +92,9 @@ class Summary:
     state_tax_without_harvest: Decimal = ZERO
     state_tax_with_harvest: Decimal = ZERO
     state_tax_saved: Decimal = ZERO
+    # The state's own capital loss carryover to next year, with harvesting, where it
+    # keeps one (CA's worksheet line 8); zero elsewhere.
+    state_carryforward_out: Decimal = ZERO
     state_used: str = "none"  # the state's rule file, or "none" (Profile State is blank)
     # Where the inputs came from, in words (set by the pipeline, ``app.run_plan``, when
     # the lots are built from transactions).
@@ -165,6 +168,7 @@ def _base_inputs(rp: ResolvedProfile) -> TaxInputs:
         deduction=rp.deduction,
         st_carryforward=rp.carryforward_short_term,
         lt_carryforward=rp.carryforward_long_term,
+        state_carryforward=rp.state_carryforward,
     )
 
 
@@ -252,6 +256,7 @@ def _plan(
     where = profile_place or (lambda name: f"profile: {name}")
     _check_dates(rules, rp, where)
     state = _state_rules(rules, rp, state_rules, rules_dir, where)
+    _check_state_carryforward(rules, rp, state, where)
     table = parse_lot_table(lots, rp.as_of_date, place)
     excluded = {str(x) for x in exclude}
     unknown = excluded - set(table.lot_id)
@@ -293,6 +298,7 @@ def build_plan(
     tables; ``plan_harvest`` is its friendly door. ``state``: the rules of ``rp.state``
     for the same tax year (required when the profile has a state)."""
     state_tax = _state_tax(rules, rp, state)
+    _check_state_carryforward(rules, rp, state, lambda name: f"profile: {name}")
     table = lots if isinstance(lots, LotTable) else LotTable.from_lots(lots)
     positions = value_table(rules, table, dict(prices), rp.as_of_date, identical, rp.min_trade)
 
@@ -382,6 +388,20 @@ def build_plan(
     summary = _summarize(rules, rp, base, cv, sale_table, state_tax)
     objective = solution.objective if fractions else ZERO
     return HarvestPlan(sale_table, positions, summary, rp, objective, solution.exact, messages)
+
+
+def _check_state_carryforward(
+    rules: Rules, rp: ResolvedProfile, state: StateRules | None, where: Callable[[str], str]
+) -> None:
+    """A state carryforward goes with a state that keeps its own carryover."""
+    if rp.state_carryforward is None:
+        return
+    if state is None:
+        raise InputError(
+            f"{where('state_carryforward')}: a state's own carryover needs Profile State; "
+            "leave it blank for federal tax only"
+        )
+    check_state_carryforward(StateTax(state, rules), _base_inputs(rp), where("state_carryforward"))
 
 
 def _state_tax(rules: Rules, rp: ResolvedProfile, state: StateRules | None) -> StateTax | None:
@@ -477,11 +497,12 @@ def _summarize(
     carried_before = without.st_carryforward_out + without.lt_carryforward_out
     carried_after = with_.st_carryforward_out + with_.lt_carryforward_out
     added = carried_after - carried_before
-    state_without = state_with = ZERO
+    state_without = state_with = state_carried = ZERO
     state_used = "none"
     if state is not None:
         after = shifted(base, st, lt, collectibles)
         state_without, state_with = _state_total(state, base), _state_total(state, after)
+        state_carried = cents(state.evaluate(after).carryforward_out)
         path = state.rules.path
         state_used = f"{state.rules.describe()} {path.name if path else ''}".strip()
     tax_without = without.total_tax + state_without
@@ -517,6 +538,7 @@ def _summarize(
         state_tax_without_harvest=state_without,
         state_tax_with_harvest=state_with,
         state_tax_saved=state_without - state_with,
+        state_carryforward_out=state_carried,
         state_used=state_used,
     )
 

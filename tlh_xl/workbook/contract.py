@@ -269,6 +269,15 @@ PROFILE_FIELDS = (
         "FIFO, LIFO, HIFO or Specific, or one per year from then on: "
         "'2021: HIFO; 2025: FIFO' (blank: FIFO).",
     ),
+    # Last, so that Profile!A4:B23 keeps the fields above (the whole Profile is A4:B24).
+    ProfileField(
+        "StateCarryforward",
+        "State's own loss carryover in",
+        "state_carryforward",
+        "money",
+        "Only for a state that keeps its own (CA: last year's carryover worksheet, line "
+        "8); blank: your federal carryforwards.",
+    ),
 )
 
 
@@ -357,6 +366,12 @@ SUMMARY_FIELDS = (
         "money",
     ),
     SummaryField("StateTaxSaved", "  of which state, saved", "state_tax_saved", "money"),
+    SummaryField(
+        "StateCarryforwardOut",
+        "State's own carryforward out",
+        "state_carryforward_out",
+        "money",
+    ),
     SummaryField("StateUsed", "State rules used", "state_used", "text"),
     # Where the lots and the realized figures came from: the Lots table and the Profile,
     # or the ledger run on the Transactions table (with its method and time zone).

@@ -693,12 +693,12 @@ FUNCTION_EXAMPLES: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "TLH_SUGGEST",
-        "=TLH_SUGGEST(Lots[#All], Prices[#All], Profile!A4:B21)",
+        "=TLH_SUGGEST(Lots[#All], Prices[#All], Profile!A4:B24)",
         "Spills the harvest plan with the Harvest table's headers.",
     ),
     (
         "TLH_SAVINGS",
-        "=TLH_SAVINGS(Lots[#All], Prices[#All], Profile!A4:B21)",
+        "=TLH_SAVINGS(Lots[#All], Prices[#All], Profile!A4:B24)",
         "Spills the Summary's names and values.",
     ),
 )
