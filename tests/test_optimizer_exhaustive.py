@@ -212,6 +212,26 @@ def _matches_with_a_state(case) -> None:
         ],
     )
 )
+# CA's own carryover apart from the federal one: 6,000 of short-term gain, a federal
+# carryforward of 8,000 (federally past the $3,000 limit already) but a California one of
+# 1,000, so California still taxes 5,000 of gain that a loss can take off at 9.3%.
+@example(
+    (
+        2025,
+        "us-ca",
+        replace(
+            TaxInputs(
+                "single", Decimal(90_000), st_gain=Decimal(6_000), st_carryforward=Decimal(8_000)
+            ),
+            state_carryforward=Decimal(1_000),
+        ),
+        Decimal("0.1"),
+        [
+            Candidate(0, "short", Decimal(4_000), Decimal(30), True),
+            Candidate(1, "long", Decimal(3_000), Decimal(20), True),
+        ],
+    )
+)
 # PA's zero floor with a federal carryforward: the federal return is past its $3,000
 # limit at a + b = -3,000, Pennsylvania's class at zero only once this year's 6,000 of
 # gains are offset (its net ignores the 8,000 carried in).

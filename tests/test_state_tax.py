@@ -430,3 +430,60 @@ def test_the_plan_says_the_combined_marginal_rate_a_loss_saves() -> None:
     assert not any("a dollar of loss saves" in m for m in tx)
     federal = plan_harvest(R2025, _profile(), JANE_LOTS, JANE_PRICES).messages
     assert not any("a dollar of loss saves" in m for m in federal)
+
+
+def test_californias_own_carryover_in_changes_what_the_harvest_saves() -> None:
+    """Jane in California with a California carryover of 10,000 of her own (none
+    federally): it already offsets her 10,000 short-term gain in California, so the
+    harvest saves CA tax only on the 3,000 it deducts: 12.3% x 3,000 = 369.00 (California
+    taxable income 1,000,000 - 5,706 = 994,294 before, 991,294 after: under the 1% line).
+    Before: 72,219.827 + 12.3% x (994,294 - 742,953) = 103,134.77. California carries
+    10,000 + 287,000 - 10,000 - 3,000 = 284,000 out; federally 274,000 carries."""
+    plan = plan_harvest(
+        R2025, _profile(state="CA", state_carryforward=10_000), JANE_LOTS, JANE_PRICES
+    )
+    s = plan.summary
+    assert s.state_tax_without_harvest == Decimal("103134.77")
+    assert s.state_tax_saved == Decimal("369.00")
+    assert s.state_carryforward_out == Decimal("284000.00")
+    assert s.carryforward_out_short_term == Decimal("274000.00")
+    # Without it the federal carryforwards (none) are California's: 274,000 carries.
+    default = plan_harvest(R2025, _profile(state="CA"), JANE_LOTS, JANE_PRICES).summary
+    assert default.state_carryforward_out == Decimal("274000.00")
+
+
+@pytest.mark.parametrize(
+    ("state", "message"),
+    [
+        ("IL", "Profile!B24 StateCarryforward: IL keeps no capital loss carryover of its own"),
+        (None, "Profile!B24 StateCarryforward: a state's own carryover needs Profile State"),
+    ],
+)
+def test_a_state_carryforward_needs_a_state_that_keeps_one(state: str | None, message: str) -> None:
+    """Refused, naming the cell, where it would be silently unused."""
+    cells = {"state_carryforward": "Profile!B24 StateCarryforward", "state": "Profile!B21 State"}
+    with pytest.raises(InputError) as info:
+        plan_harvest(
+            R2025,
+            _profile(state=state, state_carryforward=2_000),
+            JANE_LOTS,
+            JANE_PRICES,
+            profile_place=lambda name: cells.get(name, name),
+        )
+    assert str(info.value).startswith(message)
+
+
+def test_tax_takes_the_states_own_carryforward(run_cli) -> None:
+    """tlh-xl tax --state CA --state-carryforward: the first hand-worked case of the
+    cases file, through the command; refused without --state or for IL."""
+    args = ["tax", "--year", "2025", "--status", "single", "--income", "80000", "--st", "5000"]
+    args += ["--st-carryforward", "10000", "--json"]
+    r = run_cli(*args, "--state", "CA", "--state-carryforward", "2000")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["state_tax"] == "3473.98"
+    for extra, error in (
+        ([], "--state-carryforward: goes with --state"),
+        (["--state", "IL"], "IL keeps no capital loss carryover of its own"),
+    ):
+        r = run_cli(*args, *extra, "--state-carryforward", "2000")
+        assert r.returncode == 2 and error in r.stderr and "Traceback" not in r.stderr

@@ -337,6 +337,9 @@ def state_profiles(draw):
     for an excise, the long-term gain near its levels."""
     key = draw(st.sampled_from(sorted(STATE_TAX)))
     _, x = draw(profiles())
+    if STATE_TAX[key].keeps_own_carryover and draw(st.booleans()):
+        # California's own carryover in place of the federal carryforwards.
+        x = replace(x, state_carryforward=draw(cents(0, 60_000)))
     if draw(st.booleans()):
         if key[0] == "us-mn" and draw(st.booleans()):
             gain = Decimal(990_000) + draw(cents(0, 20_000))
