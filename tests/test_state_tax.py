@@ -483,7 +483,7 @@ def test_tax_takes_the_states_own_carryforward(run_cli) -> None:
     assert json.loads(r.stdout)["state_tax"] == "3473.98"
     for extra, error in (
         ([], "--state-carryforward: goes with --state"),
-        (["--state", "IL"], "IL keeps no capital loss carryover of its own"),
+        (["--state", "IL"], "--state-carryforward: IL keeps no capital loss carryover"),
     ):
         r = run_cli(*args, *extra, "--state-carryforward", "2000")
         assert r.returncode == 2 and error in r.stderr and "Traceback" not in r.stderr

@@ -401,7 +401,9 @@ def _check_state_carryforward(
             f"{where('state_carryforward')}: a state's own carryover needs Profile State; "
             "leave it blank for federal tax only"
         )
-    check_state_carryforward(StateTax(state, rules), _base_inputs(rp), where("state_carryforward"))
+    check_state_carryforward(
+        StateTax(state, rules), rp.state_carryforward, where("state_carryforward")
+    )
 
 
 def _state_tax(rules: Rules, rp: ResolvedProfile, state: StateRules | None) -> StateTax | None:

@@ -446,10 +446,10 @@ class StateTax:
         return line6 - line7  # line 8
 
 
-def check_state_carryforward(state: StateTax, x: TaxInputs, where: str) -> None:
+def check_state_carryforward(state: StateTax, carryforward: Decimal | None, where: str) -> None:
     """Refuse a state carryforward for a state that keeps none of its own: it would be
     silently unused (IL follows the federal one, PA and NJ carry nothing)."""
-    if x.state_carryforward is not None and not state.keeps_own_carryover:
+    if carryforward is not None and not state.keeps_own_carryover:
         raise InputError(
             f"{where}: {state.rules.state} keeps no capital loss carryover of its own "
             "(only a state with its own carryover worksheet, such as CA, takes one); "
@@ -528,7 +528,7 @@ def compute_state_tax(
         state_carryforward=state_carryforward,
     )
     system = StateTax(rules, federal)
-    check_state_carryforward(system, x, "state_carryforward")
+    check_state_carryforward(system, x.state_carryforward, "state_carryforward")
     e = system.evaluate(x)
     base = system.owed(x).tax
 
