@@ -1,5 +1,6 @@
-"""Writing the big output tables (Positions, Harvest) straight to sheet XML, and putting
-back the cells of the sheets ``tlh-xl fill`` kept from openpyxl.
+"""Writing the big output tables (Positions, Harvest) and the Form 8949 sheet's rows
+straight to sheet XML, and putting back the cells of the sheets ``tlh-xl fill`` kept from
+openpyxl.
 
 openpyxl builds a Python object per cell and serializes it element by element; for a
 10,000-lot workbook that is most of the time a fill takes. For the two output tables we
@@ -27,7 +28,10 @@ the workbook in full and save it the plain way.
 * While saving, per sheet: the hook was called once with a file name, and the sheet XML
   has the expected shape: one ``<sheetData>`` in the main namespace, one ``<dimension>``,
   a header row 1 and a row 2 with a cell for every column, and nothing after row 2 (for a
-  carried sheet: an empty ``<sheetData>``, no cells added to the sheet).
+  carried sheet: an empty ``<sheetData>``, no cells added to the sheet; for a sheet of
+  ``BLOCKS``, such as Form 8949 with its titles, headers and totals between the pages:
+  rows in order, each block's first row with a cell for every column, and none of the
+  rows the block fills after it written by openpyxl).
 * After saving: every sheet with rows to write, and every carried sheet, was rewritten;
   the shared strings' relationship and content type were added exactly once.
 
@@ -62,7 +66,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from .package import EMPTY_SHEET_DATA, CarriedSheet, Carry, CarryFailed
 
-__all__ = ["ATTRIBUTE", "fast_path_problem", "save_with_fast_rows"]
+__all__ = ["ATTRIBUTE", "BLOCKS", "fast_path_problem", "save_with_fast_rows"]
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +74,9 @@ log = logging.getLogger(__name__)
 # (180 MB of XML) it deflates in 1.2 s instead of 2.7, for a file 11% bigger.
 DEFLATE_LEVEL = 4
 ATTRIBUTE = "_tlh_fast_rows"  # on a worksheet: (rows, width), the rows to write from row 2
+# On a sheet of blocks (Form 8949: a block per page of a box): ([(first, rows)], width),
+# each block's rows to write from its row ``first``, which openpyxl wrote as the template.
+BLOCKS = "_tlh_fast_blocks"
 OPENPYXL_SERIES = (3, 1)  # the openpyxl minor version this module was written against
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _DIMENSION = re.compile(r'<dimension ref="[^"]*"\s*/>')
@@ -174,10 +181,14 @@ def _row_attributes(heights: Heights, count: int) -> list[str]:
 
 
 def _rows_xml(
-    rows: Sequence[Sequence[Any]], styles: list[str], epoch: dt.datetime, heights: Heights = None
+    rows: Sequence[Sequence[Any]],
+    styles: list[str],
+    epoch: dt.datetime,
+    heights: Heights = None,
+    first: int = 2,
 ) -> str:
-    """The rows from row 2 on, each cell as ``_cell_writer`` writes it, each row with its
-    height when ``heights`` gives one.
+    """The rows from row ``first`` on, each cell as ``_cell_writer`` writes it, each row
+    with its height when ``heights`` gives one.
 
     On a 100,000-lot plan this is most of the save's time, so the XML is made column by
     column. A column of one plain type (text with nothing to escape, Decimal, int, date)
@@ -190,8 +201,8 @@ def _rows_xml(
     width = len(styles)
     attributes = _row_attributes(heights, len(rows))
     if not rows or {len(row) for row in rows} != {width}:
-        return _rows_xml_by_row(rows, styles, cell, attributes)
-    numbers = [str(r) for r in range(2, len(rows) + 2)]
+        return _rows_xml_by_row(rows, styles, cell, attributes, first)
+    numbers = [str(r) for r in range(first, len(rows) + first)]
     layout: Pieces = ['<row r="', numbers, '"']
     layout += [attributes, ">"] if any(attributes) else [">"]
     for i, style in enumerate(styles):
@@ -261,12 +272,13 @@ def _rows_xml_by_row(
     styles: list[str],
     cell: Callable[[str, Any, str], str],
     attributes: Sequence[str],
+    first: int = 2,
 ) -> str:
     """Rows of uneven length: each row's cells, up to the shorter of the row and styles."""
     letters = [get_column_letter(i) for i in range(1, len(styles) + 1)]
     attrs = [f' s="{style}"' if style != "0" else "" for style in styles]
     parts: list[str] = []
-    for r, (row, extra) in enumerate(zip(rows, attributes), start=2):
+    for r, (row, extra) in enumerate(zip(rows, attributes), start=first):
         cells = "".join(cell(f"{col}{r}", v, s) for col, v, s in zip(letters, row, attrs))
         parts.append(f'<row r="{r}"{extra}>{cells}</row>')
     return "".join(parts)
@@ -282,8 +294,9 @@ def _parse_row(xml: str, number: int) -> ElementTree.Element:
     return row
 
 
-def _template_styles(row2: ElementTree.Element, width: int) -> list[str]:
-    """The style index of each column's cell in row 2, which openpyxl wrote."""
+def _template_styles(row2: ElementTree.Element, width: int, number_of_row: int = 2) -> list[str]:
+    """The style index of each column's cell in the template row (row 2 of an output
+    table), which openpyxl wrote."""
     styles: dict[int, str] = {}
     for c in row2:
         try:
@@ -292,11 +305,15 @@ def _template_styles(row2: ElementTree.Element, width: int) -> list[str]:
         except ValueError:
             raise Unsupported(f"row 2 has a cell {c.get('r')!r}") from None
         style = c.get("s", "0")
-        if c.tag != "c" or number != 2 or not style.isdigit() or index in styles:
-            raise Unsupported(f"row 2 has an unexpected cell <{c.tag} r={c.get('r')!r}>")
+        if c.tag != "c" or number != number_of_row or not style.isdigit() or index in styles:
+            raise Unsupported(
+                f"row {number_of_row} has an unexpected cell <{c.tag} r={c.get('r')!r}>"
+            )
         styles[index] = style
     if sorted(styles) != list(range(1, width + 1)):
-        raise Unsupported(f"row 2 does not hold one styled cell for each of {width} columns")
+        raise Unsupported(
+            f"row {number_of_row} does not hold one styled cell for each of {width} columns"
+        )
     return [styles[i] for i in range(1, width + 1)]
 
 
@@ -328,6 +345,40 @@ def _rewrite(
     return head + data[:row2] + _rows_xml(rows, styles, epoch, heights) + xml[end:]
 
 
+_ROW_NUMBER = re.compile(r'<row r="(\d+)"')
+
+
+def _rewrite_blocks(
+    xml: str, blocks: Sequence[tuple[int, Sequence[Sequence[Any]]]], width: int, epoch: dt.datetime
+) -> str:
+    """Replace each block's template row (openpyxl wrote the block's first row, every
+    column's cell styled) by the block's rows, numbered from it; the rows after it must
+    be ones openpyxl left empty (``BLOCKS``)."""
+    if xml.count("<sheetData>") != 1 or xml.count("</sheetData>") != 1:
+        raise Unsupported("the sheet XML has no single <sheetData>...</sheetData>")
+    start = xml.index("<sheetData>") + len("<sheetData>")
+    end = xml.index("</sheetData>")
+    if f'xmlns="{MAIN_NS}"' not in xml[:start]:
+        raise Unsupported("the sheet XML is not in the spreadsheetml main namespace")
+    data = xml[start:end]
+    written = [int(n) for n in _ROW_NUMBER.findall(data)]
+    if written != sorted(set(written)):
+        raise Unsupported("the sheet's rows are not in order, or one is written twice")
+    present = set(written)
+    out = [xml[:start]]
+    at = 0
+    for first, rows in sorted(blocks, key=itemgetter(0)):
+        if first not in present or present & set(range(first + 1, first + len(rows))):
+            raise Unsupported(f"rows {first} to {first + len(rows) - 1} are not one block")
+        begin = data.index(f'<row r="{first}"', at)
+        close = data.index("</row>", begin) + len("</row>")
+        styles = _template_styles(_parse_row(data[begin:close], first), width, first)
+        out += [data[at:begin], _rows_xml(rows, styles, epoch, first=first)]
+        at = close
+    out += [data[at:], xml[end:]]
+    return "".join(out)
+
+
 class FastRowsWriter(ExcelWriter):
     """openpyxl's writer, with our output tables' rows written by ``_rewrite`` and the
     stripped sheets' cells put back by ``_splice`` (see ``package``)."""
@@ -339,12 +390,13 @@ class FastRowsWriter(ExcelWriter):
 
     def write_worksheet(self, ws: Any) -> None:
         pending = getattr(ws, ATTRIBUTE, None)
+        blocks = getattr(ws, BLOCKS, None)
         carried = self.carry.sheet_for(ws) if self.carry is not None else None
-        if pending is None and carried is None:
+        if pending is None and blocks is None and carried is None:
             super().write_worksheet(ws)
             return
-        if pending is not None and carried is not None:
-            raise Unsupported(f"{ws.title}: both an output table and a carried sheet")
+        if sum(x is not None for x in (pending, blocks, carried)) > 1:
+            raise Unsupported(f"{ws.title}: more than one of an output table, blocks, a carry")
         if carried is not None and getattr(ws, "_cells", None):
             raise Unsupported(f"{ws.title}: cells were added to a carried sheet")
         if not isinstance(getattr(self, "_archive", None), ZipFile):
@@ -362,6 +414,10 @@ class FastRowsWriter(ExcelWriter):
                 data = path.read_bytes()
                 if carried is not None:
                     xml = _splice(data, carried)
+                elif blocks is not None:
+                    block_list, block_width = blocks
+                    text = _rewrite_blocks(data.decode("utf-8"), block_list, block_width, epoch)
+                    xml = text.encode("utf-8")
                 else:
                     text = _rewrite(data.decode("utf-8"), rows, width, epoch, heights)
                     xml = text.encode("utf-8")
@@ -475,7 +531,11 @@ def _save_fast(wb: Workbook, path: Path, carry: Carry | None = None) -> None:
     if check is not None:
         check()
     done = [ws for ws in wb.worksheets if any(ws is w for w in writer.rewritten)]
-    pending = [ws for ws in wb.worksheets if getattr(ws, ATTRIBUTE, None) is not None]
+    pending = [
+        ws
+        for ws in wb.worksheets
+        if getattr(ws, ATTRIBUTE, None) is not None or getattr(ws, BLOCKS, None) is not None
+    ]
     carried = [ws for ws, _ in carry.sheets] if carry is not None else []
     if any(all(ws is not d for d in done) for ws in pending + carried):
         raise Unsupported("openpyxl did not write every sheet through write_worksheet")
@@ -502,26 +562,27 @@ def _plain(value: Any) -> Any:
 
 
 def _write_as_cells(
-    ws: Any, rows: Sequence[Sequence[Any]], width: int, heights: Heights = None
+    ws: Any, rows: Sequence[Sequence[Any]], width: int, heights: Heights = None, first: int = 2
 ) -> None:
-    """The rows as ordinary cells, styled like row 2's; text stays text, never a formula."""
-    for r, height in enumerate(heights or (), start=2):
+    """The rows as ordinary cells from row ``first``, styled like that row's (the
+    template openpyxl holds); text stays text, never a formula."""
+    for r, height in enumerate(heights or (), start=first):
         if height:
             ws.row_dimensions[r].height = height
     blank = Cell(ws, row=1, column=1)  # not in the sheet: the default style's values
     facets: list[list[tuple[str, Any]]] = []
     unset: list[list[tuple[str, Any]]] = []
     for col in range(1, width + 1):
-        template = ws.cell(row=2, column=col)
+        template = ws.cell(row=first, column=col)
         differ = [f for f in _FACETS if getattr(template, f) != getattr(blank, f)]
         # copy(): a cell's font, fill, ... is a read-only proxy; strings copy as themselves
         facets.append([(f, copy(getattr(template, f))) for f in differ])
         unset.append([(f, copy(getattr(blank, f))) for f in differ])
-    for r, row in enumerate(rows, start=2):
+    for r, row in enumerate(rows, start=first):
         for col, raw in enumerate(row[:width], start=1):
             value = _plain(raw)
             if value is None:
-                if r == 2:  # the template cell: empty and unstyled, as the fast path writes it
+                if r == first:  # the template cell: empty and unstyled, as the fast path writes it
                     cell = ws.cell(row=r, column=col)
                     cell.value = None
                     for name, default in unset[col - 1]:
@@ -533,7 +594,6 @@ def _write_as_cells(
                 cell.data_type = "s"  # "=1+1" and "#N/A" too: text
             for name, style in facets[col - 1]:
                 setattr(cell, name, style)
-    delattr(ws, ATTRIBUTE)
 
 
 def _save_plain(wb: Workbook, path: Path) -> None:
@@ -541,6 +601,13 @@ def _save_plain(wb: Workbook, path: Path) -> None:
         pending = getattr(ws, ATTRIBUTE, None)
         if pending is not None:
             _write_as_cells(ws, *pending)
+            delattr(ws, ATTRIBUTE)
+        blocks = getattr(ws, BLOCKS, None)
+        if blocks is not None:
+            block_list, width = blocks
+            for first, rows in block_list:
+                _write_as_cells(ws, rows, width, first=first)
+            delattr(ws, BLOCKS)
     wb.save(path)
 
 

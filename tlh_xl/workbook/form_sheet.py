@@ -17,6 +17,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..forms import LONG_BOXES, SHORT_BOXES, Form8949Row, ScheduleDLine
+from .fast_rows import BLOCKS
 from .sheets import BOLD, FORMATS, HELP, TITLE, _print_setup, define_name, set_text
 
 __all__ = [
@@ -81,8 +82,9 @@ WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 ROWS_PER_PAGE = 30  # rows of one box on a printed Letter page, under its headers
 
 
-def _put_row(ws: Worksheet, row: int, r: Form8949Row) -> None:
-    values = (
+def _values(r: Form8949Row) -> tuple[Any, ...]:
+    """A row's cells, in ``COLUMNS`` order (None: an empty cell)."""
+    return (
         r.description,
         r.acquired,
         r.sold,
@@ -94,6 +96,10 @@ def _put_row(ws: Worksheet, row: int, r: Form8949Row) -> None:
         r.wallet,
         r.why,
     )
+
+
+def _put_row(ws: Worksheet, row: int, values: Sequence[Any]) -> None:
+    """One row as openpyxl cells, every column's cell styled (the block's template)."""
     for col, (shown, (_, _, kind)) in enumerate(zip(values, COLUMNS), start=1):
         target: Any = ws.cell(row=row, column=col)
         if kind == "text":
@@ -239,6 +245,10 @@ def build_form_8949(
 
     # One block per section and box, each on its own page; a block longer than a page
     # goes on over more, each with the block's title and the form's column headers.
+    # openpyxl writes each page's first row, every cell styled, and ``fast_rows`` writes
+    # the page's rows straight to the sheet's XML from it (the 8949 rows were most of a
+    # fill's time); without the fast path they become cells like it (``BLOCKS``).
+    pages: list[tuple[int, list[tuple[Any, ...]]]] = []
     for (section, box), block in groupby(rows, key=lambda r: (r.section, r.box)):
         items = list(block)
         first = row + 3
@@ -253,9 +263,10 @@ def build_form_8949(
                 cell.font = BOLD
                 cell.alignment = WRAP_TOP
             ws.row_dimensions[row].height = 32
-            for r in items[start : start + ROWS_PER_PAGE]:
-                row += 1
-                _put_row(ws, row, r)
+            page_rows = [_values(r) for r in items[start : start + ROWS_PER_PAGE]]
+            _put_row(ws, row + 1, page_rows[0])
+            pages.append((row + 1, page_rows))
+            row += len(page_rows)
         row += 1
         ws.cell(
             row=row, column=1, value=f"Totals ({len(items)} row{'s' * (len(items) != 1)})"
@@ -266,6 +277,8 @@ def build_form_8949(
             cell = ws.cell(row=row, column=col, value=f"=SUM({letter}{first}:{letter}{row - 1})")
             cell.number_format = FORMATS["money"]
             cell.font = BOLD
+    if pages:
+        setattr(ws, BLOCKS, (pages, len(COLUMNS)))
     if not rows:
         ws.cell(row=row + 2, column=1, value="No sales this year: nothing to report.")
 
