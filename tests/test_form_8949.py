@@ -437,3 +437,41 @@ def test_the_sheet_holds_each_row_cell_by_cell_and_repeats_headers_on_each_page(
     totals = [r for r in cells if str(r[0] or "").startswith("Totals")]
     first_total = str(totals[0][7])
     assert first_total.startswith("=SUM(H") and totals[0][0] == "Totals (3 rows)"
+
+
+def test_the_fast_and_the_plain_path_write_the_same_form_8949(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The rows of each page go straight to the sheet's XML from the page's first row
+    (``fast_rows.BLOCKS``); with the fast path unavailable (a future openpyxl) they are
+    written as cells like that row. Both give the same cells, values, types and formats,
+    pages of two rows included, and neither writes a formula but the totals'."""
+    import logging
+
+    from tlh_xl.workbook import fast_rows, form_sheet
+
+    monkeypatch.setattr(form_sheet, "ROWS_PER_PAGE", 2)
+    source = tmp_path / "in.xlsx"
+    build_ledger_sample_workbook(source)
+    outputs = {}
+    for path_kind in ("fast", "plain"):
+        with monkeypatch.context() as patch:
+            if path_kind == "plain":
+                patch.setattr(openpyxl, "__version__", "3.2.0")
+            caplog.clear()
+            with caplog.at_level(logging.INFO, logger=fast_rows.__name__):
+                fill_workbook(source, tmp_path / f"{path_kind}.xlsx", progress=False)
+            fell_back = [r for r in caplog.records if r.name == fast_rows.__name__]
+            assert bool(fell_back) == (path_kind == "plain"), fell_back
+        ws = openpyxl.load_workbook(tmp_path / f"{path_kind}.xlsx")["Form 8949"]
+        outputs[path_kind] = {
+            c.coordinate: (c.value, c.data_type, c.number_format)
+            for row in ws.iter_rows()
+            for c in row
+            if c.value is not None
+        }
+    assert outputs["fast"] == outputs["plain"]
+    formulas = [v for v, t, _ in outputs["fast"].values() if t == "f"]
+    assert formulas and all(str(v).startswith("=SUM(") for v in formulas)
+    dated = [v for v, _, fmt in outputs["fast"].values() if isinstance(v, dt.datetime)]
+    assert dated  # the rows' dates came through as dates, with the date format
