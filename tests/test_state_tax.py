@@ -487,3 +487,33 @@ def test_tax_takes_the_states_own_carryforward(run_cli) -> None:
     ):
         r = run_cli(*args, *extra, "--state-carryforward", "2000")
         assert r.returncode == 2 and error in r.stderr and "Traceback" not in r.stderr
+
+
+def test_fill_takes_a_states_file_from_the_users_rules_folder(tmp_path: Path) -> None:
+    """A rules folder holding only an edited state file (no federal one) overrides the
+    shipped state for `tlh-xl fill --rules-dir` too, as it does for `tlh-xl tax`: here
+    California's 2026 file with a 50% tax over $1 of taxable income, whose effect no
+    shipped figure could give."""
+    import openpyxl
+
+    from tlh_xl.workbook.fill import fill_workbook
+    from tlh_xl.workbook.sample import build_sample_workbook
+
+    source = tmp_path / "in.xlsx"
+    build_sample_workbook(source)
+    wb = openpyxl.load_workbook(source)
+    wb["Profile"]["B21"] = "CA"
+    wb.save(source)
+    mine = tmp_path / "mine" / "us-ca"
+    mine.mkdir(parents=True)
+    shipped_file = Path(__file__).parent.parent / "rules" / "us-ca" / "2025.yaml"
+    text = shipped_file.read_text(encoding="utf-8")
+    text = text.replace("year: 2025", "year: 2026").replace("  rate: 0.01", "  rate: 0.5")
+    text = text.replace("  threshold: 1_000_000", "  threshold: 1")
+    (mine / "2026.yaml").write_text(text, encoding="utf-8")
+    shipped = fill_workbook(source, tmp_path / "shipped.xlsx", progress=False)
+    edited = fill_workbook(
+        source, tmp_path / "edited.xlsx", progress=False, rules_dir=tmp_path / "mine"
+    )
+    before = shipped.plan.summary.state_tax_without_harvest
+    assert edited.plan.summary.state_tax_without_harvest > before + 10_000

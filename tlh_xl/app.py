@@ -109,6 +109,7 @@ def run_plan(
         identical=identical_groups(inputs.prices),
         place=lots.place,
         profile_place=where,
+        rules_dir=rules_dir,  # a state's file in the user's folder overrides the shipped one
     )
     forms = _forms(rules, plan, from_ledger, reporting)
     if from_ledger is None:
