@@ -139,7 +139,12 @@ def cmd_rules_new(args: argparse.Namespace) -> int:
     print(f"  projected from {source.path} with {rate}% inflation; status: projected")
     if args.extends:
         print(f"  it lists only what changes and inherits the rest (extends: {args.source})")
-    print(f"  next: replace the indexed amounts with the IRS Revenue Procedure for {args.year},")
+    source_of = (
+        f"the IRS Revenue Procedure for {args.year}"
+        if args.jurisdiction == "us"
+        else f"the state's own figures for {args.year}"
+    )
+    print(f"  next: replace the indexed amounts with {source_of},")
     print(f"  run '{PROG} rules check {target}' and '{PROG} rules diff {args.source} {target}',")
     print("  then set status: official and last_verified to the date you checked.")
     return 0
