@@ -45,11 +45,9 @@ def cmd_tax(args: argparse.Namespace) -> int:
         state_rules = load_state_rules(args.state, args.year, args.rules_dir, beside=rules)
         _warn_unofficial(state_rules)
         if args.state_carryforward is not None:  # named as the option, not the argument
-            from ..tax.state import StateTax, check_state_carryforward
+            from ..tax.state import check_state_carryforward
 
-            check_state_carryforward(
-                StateTax(state_rules, rules), args.state_carryforward, "--state-carryforward"
-            )
+            check_state_carryforward(state_rules, args.state_carryforward, "--state-carryforward")
         state = compute_state_tax(
             state_rules, rules, state_carryforward=args.state_carryforward, **amounts
         )

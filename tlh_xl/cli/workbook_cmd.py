@@ -17,11 +17,11 @@ from .output import PROG, date_arg, money, warn_projected
 __all__ = ["cmd_demo", "cmd_fill", "cmd_init", "date_arg", "print_plan"]
 
 
-def _split_rows(s: Any) -> list[tuple[str, str]]:
+def _split_rows(plan: Any) -> list[tuple[str, str]]:
     """With a state, the federal and the state part of the tax figures."""
-    if s.state_used == "none":
+    s, state = plan.summary, plan.profile.state
+    if state is None:
         return []
-    state = s.state_used.split()[0].removeprefix("us-").upper()
     return [
         (
             f"  of which {label}: without / with",
@@ -53,7 +53,7 @@ def print_plan(plan: Any, rules: Rules, top: int = 10, forms: Any = None) -> Non
             "Tax without / with harvesting",
             f"{money(s.tax_without_harvest)} / {money(s.tax_with_harvest)}",
         ),
-        *_split_rows(s),
+        *_split_rows(plan),
         (
             "Loss harvested: short-term / long-term",
             f"{money(s.loss_harvested_short_term)} / {money(s.loss_harvested_long_term)}",

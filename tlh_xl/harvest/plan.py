@@ -256,7 +256,7 @@ def _plan(
     where = profile_place or (lambda name: f"profile: {name}")
     _check_dates(rules, rp, where)
     state = _state_rules(rules, rp, state_rules, rules_dir, where)
-    _check_state_carryforward(rules, rp, state, where)
+    _check_state_carryforward(rp, state, where)
     table = parse_lot_table(lots, rp.as_of_date, place)
     excluded = {str(x) for x in exclude}
     unknown = excluded - set(table.lot_id)
@@ -298,7 +298,7 @@ def build_plan(
     tables; ``plan_harvest`` is its friendly door. ``state``: the rules of ``rp.state``
     for the same tax year (required when the profile has a state)."""
     state_tax = _state_tax(rules, rp, state)
-    _check_state_carryforward(rules, rp, state, lambda name: f"profile: {name}")
+    _check_state_carryforward(rp, state, lambda name: f"profile: {name}")
     table = lots if isinstance(lots, LotTable) else LotTable.from_lots(lots)
     positions = value_table(rules, table, dict(prices), rp.as_of_date, identical, rp.min_trade)
 
@@ -326,8 +326,7 @@ def build_plan(
                 else ": the plan's tax is federal tax only"
             )
         )
-    taxed = state is not None and (state.income_tax or state.capital_gains_excise)
-    if state_tax is not None and taxed:
+    if state is not None and state_tax is not None and state.taxes_gains:
         messages.append(_marginal_note(FederalTax(rules), state_tax, base))
     if state is not None and state.status != "official":
         # Said where the plan is read: the state's figures are not (yet) checked.
@@ -372,12 +371,11 @@ def build_plan(
         # A gain taxed at 0% federally is taxed by the state (as ordinary income, or by
         # an excise over its deduction), so harvesting it is not free; the gain search
         # knows only federal tax.
+        excise = state.capital_gains_excise
         how = (
-            "taxes long-term gains as other income"
-            if state.income_tax is not None
-            else f"taxes long-term gains by its {state.capital_gains_excise.name}"
-            if state.capital_gains_excise is not None
-            else "taxes long-term gains"
+            f"taxes long-term gains by its {excise.name}"
+            if state.income_tax is None and excise is not None
+            else "taxes long-term gains as other income"
         )
         messages.append(
             f"gain harvesting skipped: {state.state} {how}, so a gain taxed at 0% "
@@ -391,7 +389,7 @@ def build_plan(
 
 
 def _check_state_carryforward(
-    rules: Rules, rp: ResolvedProfile, state: StateRules | None, where: Callable[[str], str]
+    rp: ResolvedProfile, state: StateRules | None, where: Callable[[str], str]
 ) -> None:
     """A state carryforward goes with a state that keeps its own carryover."""
     if rp.state_carryforward is None:
@@ -401,9 +399,7 @@ def _check_state_carryforward(
             f"{where('state_carryforward')}: a state's own carryover needs Profile State; "
             "leave it blank for federal tax only"
         )
-    check_state_carryforward(
-        StateTax(state, rules), rp.state_carryforward, where("state_carryforward")
-    )
+    check_state_carryforward(state, rp.state_carryforward, where("state_carryforward"))
 
 
 def _state_tax(rules: Rules, rp: ResolvedProfile, state: StateRules | None) -> StateTax | None:
@@ -502,9 +498,9 @@ def _summarize(
     state_without = state_with = state_carried = ZERO
     state_used = "none"
     if state is not None:
-        after = shifted(base, st, lt, collectibles)
-        state_without, state_with = _state_total(state, base), _state_total(state, after)
-        state_carried = cents(state.evaluate(after).carryforward_out)
+        after = state.evaluate(shifted(base, st, lt, collectibles))
+        state_without, state_with = state.evaluate(base).total_in_cents(), after.total_in_cents()
+        state_carried = cents(after.carryforward_out)
         path = state.rules.path
         state_used = f"{state.rules.describe()} {path.name if path else ''}".strip()
     tax_without = without.total_tax + state_without
@@ -569,8 +565,3 @@ def _percent(rate: Decimal) -> str:
     """A rate as a percentage to the hundredth, without trailing zeros: 9.85%, 40.8%."""
     shown = (rate * 100).quantize(Decimal("0.01"), ROUND_HALF_UP).normalize()
     return f"{shown:f}%"
-
-
-def _state_total(state: StateTax, x: TaxInputs) -> Decimal:
-    """The state's tax in cents, its parts rounded as the federal total's are."""
-    return state.evaluate(x).total_in_cents()

@@ -429,6 +429,13 @@ class StateRules(RuleFile):
         return self.jurisdiction.removeprefix("us-").upper()
 
     @property
+    def keeps_own_carryover(self) -> bool:
+        """Whether the state keeps a capital loss carryover of its own (CA's worksheet),
+        netted in one class and carried forward, apart from the federal ones."""
+        loss = self.capital_loss
+        return loss is not None and loss.netting == "one_class" and loss.carryforward
+
+    @property
     def taxes_gains(self) -> bool:
         """Whether the state taxes a capital gain at all (by its income tax or an
         excise): a state with neither adds nothing to any plan's tax."""

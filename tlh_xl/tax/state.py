@@ -133,7 +133,7 @@ class StateTax:
     def keeps_own_carryover(self) -> bool:
         """Whether the state keeps a capital loss carryover of its own (CA's worksheet),
         which ``TaxInputs.state_carryforward`` can give apart from the federal ones."""
-        return self._keeps_carryover()
+        return self.rules.keeps_own_carryover
 
     @property
     def carries_forward(self) -> bool:
@@ -309,7 +309,7 @@ class StateTax:
                         total.add(s)
         # The state's own carryover worksheet: the loss reaches the limit, and the
         # income it may offset (CA worksheet lines 5 and 7).
-        if self._keeps_carryover():
+        if self.rules.keeps_own_carryover:
             # (a deduction that shrinks with AGI and a carryover of its own: no state has both)
             room = max(ZERO, before - self._deduction(status, agi_base))
             total |= {-offset, -limit - offset, -room - offset}
@@ -427,16 +427,12 @@ class StateTax:
             levels.add(rules.surtax.threshold_for(status))
         return levels
 
-    def _keeps_carryover(self) -> bool:
-        loss = self.rules.capital_loss
-        return loss is not None and loss.netting == "one_class" and loss.carryforward
-
     def _carryover(
         self, net: Decimal, capital: Decimal, income: Decimal, deduction: Decimal
     ) -> Decimal:
         """The state's own capital loss carryover (CA's California Capital Loss
         Carryover Worksheet: one amount, no short/long split)."""
-        if not self._keeps_carryover() or net >= 0:
+        if not self.rules.keeps_own_carryover or net >= 0:
             return ZERO
         line1 = -capital  # the loss allowed this year (Schedule D (540) line 11)
         line4 = income - deduction  # Form 540 line 17 less line 18, negative allowed
@@ -446,12 +442,12 @@ class StateTax:
         return line6 - line7  # line 8
 
 
-def check_state_carryforward(state: StateTax, carryforward: Decimal | None, where: str) -> None:
+def check_state_carryforward(rules: StateRules, carryforward: Decimal | None, where: str) -> None:
     """Refuse a state carryforward for a state that keeps none of its own: it would be
     silently unused (IL follows the federal one, PA and NJ carry nothing)."""
-    if carryforward is not None and not state.keeps_own_carryover:
+    if carryforward is not None and not rules.keeps_own_carryover:
         raise InputError(
-            f"{where}: {state.rules.state} keeps no capital loss carryover of its own "
+            f"{where}: {rules.state} keeps no capital loss carryover of its own "
             "(only a state with its own carryover worksheet, such as CA, takes one); "
             "leave it blank"
         )
@@ -528,7 +524,7 @@ def compute_state_tax(
         state_carryforward=state_carryforward,
     )
     system = StateTax(rules, federal)
-    check_state_carryforward(system, x.state_carryforward, "state_carryforward")
+    check_state_carryforward(rules, x.state_carryforward, "state_carryforward")
     e = system.evaluate(x)
     base = system.owed(x).tax
 
